@@ -1,0 +1,41 @@
+"""streamops: composable async-iterator operators for LLM token streams."""
+
+from __future__ import annotations
+
+from ._core import Operator as Operator
+from ._core import Source as Source
+from ._core import Stream as Stream
+from ._core import drain as drain
+from ._core import iterate as iterate
+from ._core import operator as operator
+from ._core import pipe as pipe
+from ._core import stream as stream
+from .errors import DepthLimitError as DepthLimitError
+from .errors import IncompleteJSONError as IncompleteJSONError
+from .errors import JSONStreamError as JSONStreamError
+from .errors import SSEError as SSEError
+from .errors import StreamopsError as StreamopsError
+from .errors import StreamTimeoutError as StreamTimeoutError
+from .errors import StreamValidationError as StreamValidationError
+from .errors import ToolCallError as ToolCallError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DepthLimitError",
+    "IncompleteJSONError",
+    "JSONStreamError",
+    "Operator",
+    "SSEError",
+    "Source",
+    "Stream",
+    "StreamTimeoutError",
+    "StreamValidationError",
+    "StreamopsError",
+    "ToolCallError",
+    "drain",
+    "iterate",
+    "operator",
+    "pipe",
+    "stream",
+]

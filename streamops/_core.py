@@ -1,0 +1,495 @@
+"""The operator core: ``Stream``, ``pipe``, ``@operator``, lifting, clean-up, a sync face.
+
+An operator is a function from a stream to a stream::
+
+    Operator = Callable[[AsyncIterable[A]], AsyncIterator[B]]
+
+``pipe(source, op1, op2)`` and ``stream(source) | op1 | op2`` both mean
+``op2(op1(source))``. The :func:`operator` decorator turns an async-generator
+function whose first parameter is the upstream into a factory of operators and
+owns the one clean-up rule: when a pipeline stops, for whatever reason, every
+stage is closed, innermost source included, before control returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+from collections import deque
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+)
+from types import TracebackType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    TypeAlias,
+    TypeVar,
+    Union,
+    overload,
+)
+
+import anyio
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "Operator",
+    "Source",
+    "Stream",
+    "drain",
+    "iterate",
+    "operator",
+    "pipe",
+    "stream",
+]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+E = TypeVar("E")
+F = TypeVar("F")
+G = TypeVar("G")
+P = ParamSpec("P")
+
+Operator: TypeAlias = Callable[[AsyncIterable[A]], AsyncIterator[B]]
+"""A function from one stream to another; what ``words()``, ``json_values(p)`` ... return."""
+
+Source: TypeAlias = Union[AsyncIterable[T], Iterable[T]]  # noqa: UP007 (subscriptable on 3.10)
+"""Anything a pipeline can start from: an async iterable or a plain iterable."""
+
+
+async def _close_object(obj: object) -> None:
+    """Close an iterator or a stream object, whatever its closing method is called."""
+    aclose = getattr(obj, "aclose", None)
+    if aclose is not None:
+        await aclose()
+        return
+    close = getattr(obj, "close", None)
+    if close is not None:
+        result = close()
+        if inspect.isawaitable(result):
+            await result
+
+
+async def _shielded_close(*objs: object) -> None:
+    """Close each object in order, shielded from cancellation so a cancelled consumer
+    still closes its upstream (and with it the HTTP request to the model)."""
+    with anyio.CancelScope(shield=True):
+        try:
+            for obj in objs[:-1]:
+                await _close_object(obj)
+        finally:
+            await _close_object(objs[-1])
+
+
+async def _from_sync(iterable: Iterable[T]) -> AsyncGenerator[T, None]:
+    iterator = iter(iterable)
+    try:
+        for item in iterator:
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+class Stream(AsyncIterator[T_co]):
+    """A pipeline: an async iterator that can be piped further and closed as a whole.
+
+    ``Stream(source)`` lifts any async or plain iterable. ``stream | op`` applies
+    an operator. Use it as an async context manager so that leaving the block,
+    by ``break``, an exception or cancellation, closes every stage at once::
+
+        async with pipe(response, text(), words()) as s:
+            async for word in s:
+                if done(word):
+                    break          # the HTTP request to the model ends here
+
+    The pipeline owns its source: closing it calls the source's ``aclose()``
+    (or ``close()``, awaited if it returns an awaitable), so SDK stream objects
+    release their connection. A bare ``break`` outside ``async with`` leaves the
+    closing to the event loop's async-generator finalizer, which runs later (and
+    under trio, in another task).
+    """
+
+    __slots__ = ("__weakref__", "_closed", "_iterator", "_source")
+
+    def __init__(self, source: Source[T_co]) -> None:
+        self._source: object = source
+        self._closed = False
+        self._iterator: AsyncIterator[T_co]
+        if isinstance(source, AsyncIterable):
+            self._iterator = source.__aiter__()
+        elif isinstance(source, Iterable):
+            self._iterator = _from_sync(source)
+        else:
+            raise TypeError(
+                f"a stream source must be an iterable or an async iterable, "
+                f"not {type(source).__name__}"
+            )
+
+    @staticmethod
+    def _stage(iterator: AsyncIterator[T]) -> Stream[T]:
+        """Wrap an operator stage that already closes its own upstream."""
+        return Stream(iterator)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    def __anext__(self) -> Awaitable[T_co]:
+        return self._iterator.__anext__()
+
+    def __or__(self, op: Callable[[Stream[T_co]], AsyncIterable[B]]) -> Stream[B]:
+        result = op(self)
+        if isinstance(result, Stream):
+            return result
+        return Stream._stage(_guard(result, self))
+
+    async def aclose(self) -> None:
+        """Close every stage of the pipeline, innermost source included. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._source is self._iterator:
+            await _shielded_close(self._iterator)
+        else:
+            await _shielded_close(self._iterator, self._source)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<Stream {self._iterator!r}>"
+
+
+async def _guard(inner: AsyncIterable[T], upstream: Stream[Any]) -> AsyncGenerator[T, None]:
+    """Run one stage; whatever ends it, close the stage and then its upstream."""
+    iterator = inner.__aiter__()
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        await _shielded_close(iterator, upstream)
+
+
+def stream(source: Source[T]) -> Stream[T]:
+    """Lift a source into a :class:`Stream` so operators can be applied with ``|``.
+
+    >>> drain(stream(["a", "b"]) | (lambda s: s))
+    ['a', 'b']
+    """
+    return source if isinstance(source, Stream) else Stream(source)
+
+
+@overload
+def pipe(source: Source[A], /) -> Stream[A]: ...
+@overload
+def pipe(source: Source[A], op1: Operator[A, B], /) -> Stream[B]: ...
+@overload
+def pipe(source: Source[A], op1: Operator[A, B], op2: Operator[B, C], /) -> Stream[C]: ...
+@overload
+def pipe(
+    source: Source[A], op1: Operator[A, B], op2: Operator[B, C], op3: Operator[C, D], /
+) -> Stream[D]: ...
+@overload
+def pipe(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    /,
+) -> Stream[E]: ...
+@overload
+def pipe(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    /,
+) -> Stream[F]: ...
+@overload
+def pipe(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    op6: Operator[F, G],
+    /,
+) -> Stream[G]: ...
+@overload
+def pipe(source: Source[Any], /, *ops: Operator[Any, Any]) -> Stream[Any]: ...
+def pipe(source: Source[Any], /, *ops: Operator[Any, Any]) -> Stream[Any]:
+    """Apply operators to a source, left to right: ``pipe(s, f, g)`` is ``g(f(s))``.
+
+    The source may be an async iterable (an SDK stream, an async generator) or a
+    plain iterable (a list of chunks). The result is a :class:`Stream`: iterate it
+    with ``async for``, preferably inside ``async with`` so that stopping early
+    closes the source at once.
+
+    >>> drain(pipe(["a", "b", "c"]))
+    ['a', 'b', 'c']
+    """
+    result = stream(source)
+    for op in ops:
+        result = result | op
+    return result
+
+
+def operator(
+    fn: Callable[Concatenate[AsyncIterable[A], P], AsyncIterator[B]],
+) -> Callable[P, Callable[[AsyncIterable[A]], Stream[B]]]:
+    """Turn an async-generator function into a pipable operator factory.
+
+    The decorated function takes the upstream as its first parameter and its
+    options after it. Calling the decorated name with the options returns an
+    operator; applying that to a stream runs the function, and guarantees that
+    when the stage ends (exhausted, failed, closed or cancelled) the stage and
+    everything upstream of it are closed.
+
+    >>> @operator
+    ... async def upper(source):
+    ...     async for chunk in source:
+    ...         yield chunk.upper()
+    >>> drain(pipe(["ab", "c"], upper()))
+    ['AB', 'C']
+    """
+
+    @functools.wraps(fn)
+    def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
+        def apply(source: AsyncIterable[A]) -> Stream[B]:
+            upstream = stream(source)
+            return Stream._stage(_guard(fn(upstream, *args, **kwargs), upstream))
+
+        apply.__name__ = apply.__qualname__ = fn.__name__
+        return apply
+
+    return factory
+
+
+# --- background prefetch (for operators that need time: flush timers, timeouts) ---
+
+
+class _Ended:
+    __slots__ = ()
+
+
+ENDED: Any = _Ended()
+"""Returned by :meth:`Prefetcher.get` when the upstream is exhausted."""
+TIMED_OUT: Any = object()
+"""Returned by :meth:`Prefetcher.get` when the deadline passed with no item."""
+
+
+class Prefetcher(Generic[T]):
+    """Pull an upstream in a background task so a consumer can wait with a deadline.
+
+    Waiting for "the next item or a timeout" cannot be done by cancelling
+    ``__anext__`` (that would break the upstream), so a task runs the upstream
+    one item ahead and hands items over through a one-slot mailbox that a
+    timed-out wait never loses an item from. The task never raises into its
+    task group: an upstream exception is handed over like an item and re-raised
+    by :meth:`get` unchanged.
+
+    Use inside an operator::
+
+        async with anyio.create_task_group() as tg:
+            pre = Prefetcher(source)
+            tg.start_soon(pre.run)
+            try:
+                item = await pre.get(deadline)
+            finally:
+                tg.cancel_scope.cancel()
+    """
+
+    __slots__ = ("_done", "_error", "_items", "_ready", "_source", "_space")
+
+    def __init__(self, source: AsyncIterable[T]) -> None:
+        self._source = source
+        self._items: deque[T] = deque()
+        self._ready = anyio.Event()
+        self._space = anyio.Event()
+        self._done = False
+        self._error: BaseException | None = None
+
+    async def run(self) -> None:
+        """The background task: pull items until the upstream ends or fails."""
+        try:
+            async for item in self._source:
+                self._items.append(item)
+                self._ready.set()
+                while self._items:
+                    self._space = anyio.Event()
+                    await self._space.wait()
+        except Exception as exc:
+            self._error = exc
+        finally:
+            self._done = True
+            self._ready.set()
+
+    async def get(self, deadline: float | None = None) -> T:
+        """The next item; :data:`ENDED` at the end; :data:`TIMED_OUT` if ``deadline``
+        (an ``anyio.current_time()`` value) passes first. Re-raises an upstream error."""
+        while not self._items:
+            if self._done:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                return ENDED  # type: ignore[no-any-return]
+            self._ready = anyio.Event()
+            if deadline is None:
+                await self._ready.wait()
+            else:
+                with anyio.move_on_after(deadline - anyio.current_time()):
+                    await self._ready.wait()
+                if not self._items and not self._done:
+                    return TIMED_OUT  # type: ignore[no-any-return]
+        item = self._items.popleft()
+        self._space.set()
+        return item
+
+
+# --- the sync face ---
+
+
+class _SyncRunner(Iterator[T]):
+    """Drive an async pipeline from synchronous code, one item per ``next()``.
+
+    The whole pipeline runs inside one asyncio task (so task groups and cancel
+    scopes held across items stay in one task). Between items the event loop is
+    paused. Where the calling thread already runs an event loop (Jupyter), the
+    private loop is driven from one worker thread instead.
+    """
+
+    def __init__(self, pipeline: Stream[T]) -> None:
+        self._pipeline = pipeline
+        self._loop = asyncio.new_event_loop()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._task: asyncio.Task[None] | None = None
+        self._resume: asyncio.Future[None] | None = None
+        self._outbox: asyncio.Future[tuple[bool, Any]] | None = None
+        self._finished = False
+
+    def _run(self, awaitable: Awaitable[Any]) -> Any:
+        if self._executor is None:
+            return self._loop.run_until_complete(awaitable)
+        return self._executor.submit(self._loop.run_until_complete, awaitable).result()
+
+    async def _pump(self) -> None:
+        try:
+            async with self._pipeline as pipeline:
+                async for item in pipeline:
+                    assert self._outbox is not None
+                    self._resume = self._loop.create_future()
+                    self._outbox.set_result((True, item))
+                    await self._resume
+        except BaseException as exc:
+            if self._outbox is not None and not self._outbox.done():
+                self._outbox.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            if self._outbox is not None and not self._outbox.done():
+                self._outbox.set_result((False, None))
+
+    def __next__(self) -> T:
+        if self._finished:
+            raise StopIteration
+        self._outbox = self._loop.create_future()
+        if self._task is None:
+            self._task = self._loop.create_task(self._pump())
+        elif self._resume is not None:
+            self._resume.set_result(None)
+        try:
+            more, item = self._run(self._outbox)
+        except BaseException:
+            self.close()
+            raise
+        if not more:
+            self.close()
+            raise StopIteration
+        return item  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the pipeline (and its source) and the private event loop."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            if self._task is not None and not self._task.done():
+                self._task.cancel()
+                try:
+                    self._run(self._task)
+                except asyncio.CancelledError:
+                    pass
+            self._run(self._loop.shutdown_asyncgens())
+        finally:
+            self._loop.close()
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def iterate(source: Source[T], /, *ops: Operator[Any, Any]) -> Generator[T, None, None]:
+    """Run a pipeline from plain synchronous code, yielding its items one by one.
+
+    For scripts, notebooks and doctests. The pipeline runs on a private asyncio
+    event loop; leaving the ``for`` loop early (or closing the generator) closes
+    the whole pipeline, source included.
+
+    >>> for item in iterate(["a", "b", "c"]):
+    ...     print(item)
+    a
+    b
+    c
+    """
+    runner: _SyncRunner[T] = _SyncRunner(pipe(source, *ops))
+    try:
+        yield from runner
+    finally:
+        runner.close()
+
+
+def drain(source: Source[T], /, *ops: Operator[Any, Any]) -> list[T]:
+    """Run a pipeline synchronously to the end and return every item in a list.
+
+    >>> drain(["x", "y"])
+    ['x', 'y']
+    """
+    return list(iterate(source, *ops))

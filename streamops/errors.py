@@ -1,0 +1,210 @@
+"""The exceptions streamops raises.
+
+Every exception the library raises for bad input, bad timing or failed
+validation derives from :class:`StreamopsError`, and also from the builtin a
+caller would already catch::
+
+    StreamopsError
+    ├── JSONStreamError (ValueError)        malformed JSON: offset, line, column, path, snippet
+    │   ├── IncompleteJSONError             the stream ended inside a value
+    │   └── DepthLimitError                 nesting deeper than the parser's limit
+    ├── StreamValidationError (ValueError)  a completed value failed validation
+    ├── ToolCallError (ValueError)          unknown tool, malformed or invalid arguments
+    ├── SSEError (ValueError)               broken server-sent-event framing or encoding
+    └── StreamTimeoutError (TimeoutError)   first-item, idle or total timeout
+
+Every error carries ``.received``: the raw text (or items) the failing operator
+had received, so nothing is lost when a stream fails. Context goes in
+keyword-only attributes; the message reads like
+``expected ',' or '}' at line 3 column 7 (path $.items[2])``.
+
+Exceptions raised by the *source* of a pipeline (a network error from an SDK,
+say) are never wrapped: they reach the consumer unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "DepthLimitError",
+    "IncompleteJSONError",
+    "JSONStreamError",
+    "SSEError",
+    "StreamTimeoutError",
+    "StreamValidationError",
+    "StreamopsError",
+    "ToolCallError",
+    "format_path",
+]
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Render a path tuple the way error messages show it.
+
+    >>> format_path(("items", 2, "name"))
+    '$.items[2].name'
+    >>> format_path(())
+    '$'
+    >>> format_path(("a b",))
+    "$['a b']"
+    """
+    out = ["$"]
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part.isidentifier():
+            out.append(f".{part}")
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out)
+
+
+class StreamopsError(Exception):
+    """Base class of every streamops error.
+
+    Attributes:
+        received: what the failing operator had received so far (text for text
+            and JSON operators, a list of items otherwise). Never lost.
+    """
+
+    received: Any
+
+    def __init__(self, message: str, *, received: Any = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.received = received
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class JSONStreamError(StreamopsError, ValueError):
+    """Malformed JSON in a stream.
+
+    Attributes:
+        offset: character offset of the problem in the text received.
+        line, column: 1-based position of the problem.
+        path: the JSON path (tuple of keys and indexes) being parsed.
+        snippet: a few characters around the problem.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        offset: int = 0,
+        line: int = 1,
+        column: int = 1,
+        path: Path = (),
+        snippet: str = "",
+        received: Any = "",
+    ) -> None:
+        super().__init__(message, received=received)
+        self.offset = offset
+        self.line = line
+        self.column = column
+        self.path = path
+        self.snippet = snippet
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.message} at line {self.line} column {self.column}"
+            f" (path {format_path(self.path)})"
+        )
+        if self.snippet:
+            text += f": {self.snippet!r}"
+        return text
+
+
+class IncompleteJSONError(JSONStreamError):
+    """The stream ended inside a JSON value (every event before it was delivered)."""
+
+
+class DepthLimitError(JSONStreamError):
+    """JSON nesting went deeper than the parser's ``max_depth``."""
+
+
+class StreamValidationError(StreamopsError, ValueError):
+    """A completed value failed validation.
+
+    Attributes:
+        path: where the value sits in the document.
+        value: the value that failed.
+        errors: pydantic's error details (``ValidationError.errors()``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path = (),
+        value: Any = None,
+        errors: Sequence[Any] = (),
+        received: Any = "",
+    ) -> None:
+        super().__init__(message, received=received)
+        self.path = path
+        self.value = value
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        return f"{self.message} (path {format_path(self.path)})"
+
+
+class ToolCallError(StreamopsError, ValueError):
+    """A tool call could not be assembled: unknown tool, malformed or invalid arguments.
+
+    Attributes:
+        name: the tool name, when known.
+        call_id: the provider's id of the call, when known.
+        arguments: the raw argument text received for this call.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str | None = None,
+        call_id: str | None = None,
+        arguments: str = "",
+        received: Any = "",
+    ) -> None:
+        super().__init__(message, received=received)
+        self.name = name
+        self.call_id = call_id
+        self.arguments = arguments
+
+
+class SSEError(StreamopsError, ValueError):
+    """A server-sent-event stream was broken (framing or invalid UTF-8).
+
+    Attributes:
+        offset: byte offset of the problem in the stream.
+    """
+
+    def __init__(self, message: str, *, offset: int = 0, received: Any = "") -> None:
+        super().__init__(message, received=received)
+        self.offset = offset
+
+    def __str__(self) -> str:
+        return f"{self.message} at offset {self.offset}"
+
+
+class StreamTimeoutError(StreamopsError, TimeoutError):
+    """A stream took too long: to the first item, between items, or in total.
+
+    Attributes:
+        kind: ``"first"``, ``"idle"`` or ``"total"``.
+        timeout: the limit in seconds that was exceeded.
+    """
+
+    def __init__(
+        self, message: str, *, kind: str = "total", timeout: float = 0.0, received: Any = ""
+    ) -> None:
+        super().__init__(message, received=received)
+        self.kind = kind
+        self.timeout = timeout

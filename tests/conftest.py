@@ -1,0 +1,80 @@
+"""Shared fixtures: async backends, chunkings, hypothesis profiles, the corpus."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("STREAMOPS_CORPUS", ROOT.parent / "shared" / "corpus" / "real"))
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Run every ``@pytest.mark.anyio`` test under asyncio and trio."""
+    return str(request.param)
+
+
+def split_whole(text: str) -> list[str]:
+    return [text] if text else []
+
+
+def split_chars(text: str) -> list[str]:
+    return list(text)
+
+
+def split_tokens(text: str, seed: int = 0) -> list[str]:
+    """Realistic LLM-sized fragments: 3 or 4 characters each."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        n = rng.choice((3, 4))
+        out.append(text[i : i + n])
+        i += n
+    return out
+
+
+def split_random(text: str, seed: int = 1) -> list[str]:
+    """Random cut points, including empty chunks."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        n = rng.randint(0, 9)
+        out.append(text[i : i + n])
+        i += n
+    return out
+
+
+CHUNKINGS: dict[str, Callable[[str], list[str]]] = {
+    "whole": split_whole,
+    "chars": split_chars,
+    "tokens": split_tokens,
+    "random": split_random,
+}
+
+
+@pytest.fixture(params=sorted(CHUNKINGS))
+def chunking(request: pytest.FixtureRequest) -> Callable[[str], list[str]]:
+    """A way of cutting a text into chunks; behavioural tests run across all of them."""
+    return CHUNKINGS[str(request.param)]
+
+
+def corpus_files() -> Iterator[Path]:
+    """The recorded provider streams in ``../shared/corpus/real`` (tests only)."""
+    if CORPUS.is_dir():
+        yield from sorted(p for p in CORPUS.glob("*.json") if p.name != "index.json")

@@ -1,0 +1,67 @@
+"""Test helpers shared across the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import anyio
+
+
+class TrackedSource:
+    """An async iterator that records whether (and how often) it was closed.
+
+    After its items it either ends, raises ``error``, or (``hang=True``) waits
+    forever, like a model that stalls, so tests can cancel a consumer inside it.
+    ``pulled`` counts the items handed out.
+    """
+
+    def __init__(
+        self, items: Iterable[Any], *, error: BaseException | None = None, hang: bool = False
+    ) -> None:
+        self._items = list(items)
+        self._error = error
+        self._hang = hang
+        self.pulled = 0
+        self.closed = 0
+        self.exhausted = False
+
+    def __aiter__(self) -> TrackedSource:
+        return self
+
+    async def __anext__(self) -> Any:
+        await anyio.lowlevel.checkpoint()
+        if self.closed:
+            raise RuntimeError("read after close")
+        if self.pulled < len(self._items):
+            self.pulled += 1
+            return self._items[self.pulled - 1]
+        if self._error is not None:
+            raise self._error
+        if self._hang:
+            await anyio.sleep_forever()
+        self.exhausted = True
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+class SDKLikeSource(TrackedSource):
+    """Like the openai/anthropic SDK streams: ``__aiter__`` gives a fresh generator
+    and the object itself has an async ``close()`` (no ``aclose``)."""
+
+    def __aiter__(self) -> Any:  # type: ignore[override]
+        async def gen() -> Any:
+            while True:
+                try:
+                    yield await TrackedSource.__anext__(self)
+                except StopAsyncIteration:
+                    return
+
+        return gen()
+
+    async def close(self) -> None:
+        self.closed += 1
+
+    aclose = None  # type: ignore[assignment]

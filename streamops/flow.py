@@ -69,6 +69,7 @@ class _TeeState(Generic[T]):
                     self._notify()
                 return item
             if self.finished:
+                await self.close(i)  # an exhausted branch holds nothing back
                 if self.error is not None:
                     raise self.error
                 raise StopAsyncIteration

@@ -1,0 +1,73 @@
+"""The package's own sample streams (written by ``scripts/make_samples.py``).
+
+Each sample is an OpenAI chat-completion SSE body. :func:`replay` plays one back
+with realistic token timing, for the demo, examples and tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator
+from importlib import resources
+
+import anyio
+
+__all__ = ["replay", "sample_chunks", "sample_names", "sample_sse", "sample_text"]
+
+
+def sample_names() -> list[str]:
+    """The names of the samples that ship with the package."""
+    folder = resources.files("streamops") / "samples"
+    return sorted(p.name.removesuffix(".sse") for p in folder.iterdir() if p.name.endswith(".sse"))
+
+
+def sample_sse(name: str) -> str:
+    """The raw SSE body of a sample."""
+    if name not in sample_names():
+        raise ValueError(f"no sample named {name!r}; there are {', '.join(sample_names())}")
+    return (resources.files("streamops") / "samples" / f"{name}.sse").read_text("utf-8")
+
+
+def sample_chunks(name: str) -> list[str]:
+    """The text fragments of a sample, in order, as the model sent them.
+
+    >>> "".join(sample_chunks("answer")).startswith("Streaming output")
+    True
+    """
+    out: list[str] = []
+    for frame in sample_sse(name).split("\n\n"):
+        if not frame.startswith("data: {"):
+            continue
+        for choice in json.loads(frame[len("data: ") :])["choices"]:
+            content = choice["delta"].get("content")
+            if content:
+                out.append(content)
+    return out
+
+
+def sample_text(name: str) -> str:
+    """The whole text of a sample."""
+    return "".join(sample_chunks(name))
+
+
+async def replay(
+    name: str, *, speed: float = 1.0, first_token: float = 0.3, seed: int = 0
+) -> AsyncIterator[str]:
+    """Play a sample's fragments back with realistic timing.
+
+    About 80 tokens a second with jitter and an occasional pause, after a
+    ``first_token`` latency. ``speed`` multiplies the rate; ``speed=0`` plays
+    with no delay at all.
+    """
+    rng = random.Random(seed)
+    chunks = sample_chunks(name)
+    if speed > 0:
+        await anyio.sleep(first_token / speed)
+    for chunk in chunks:
+        if speed > 0:
+            delay = rng.uniform(0.006, 0.018)
+            if rng.random() < 0.02:
+                delay += rng.uniform(0.1, 0.3)
+            await anyio.sleep(delay / speed)
+        yield chunk

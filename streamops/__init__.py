@@ -18,10 +18,19 @@ from .errors import StreamopsError as StreamopsError
 from .errors import StreamTimeoutError as StreamTimeoutError
 from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
+from .flow import Collected as Collected
+from .flow import collect as collect
+from .flow import tee as tee
+from .text import chunks as chunks
+from .text import lines as lines
+from .text import paragraphs as paragraphs
+from .text import sentences as sentences
+from .text import words as words
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Collected",
     "DepthLimitError",
     "IncompleteJSONError",
     "JSONStreamError",
@@ -33,9 +42,16 @@ __all__ = [
     "StreamValidationError",
     "StreamopsError",
     "ToolCallError",
+    "chunks",
+    "collect",
     "drain",
     "iterate",
+    "lines",
     "operator",
+    "paragraphs",
     "pipe",
+    "sentences",
     "stream",
+    "tee",
+    "words",
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import functools
 import inspect
 from collections import deque
@@ -28,12 +29,15 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
     Any,
     Concatenate,
     Generic,
+    Literal,
     ParamSpec,
     TypeAlias,
     TypeVar,
@@ -296,45 +300,92 @@ def operator(
     return factory
 
 
-# --- background prefetch (for operators that need time: flush timers, timeouts) ---
+# --- the background pump (for operators that need time: timers, timeouts, buffer) ---
+
+
+@dataclass(slots=True)
+class Gap:
+    """Marks where a dropping ``buffer()`` left items out: ``dropped`` of them.
+
+    A client that sees a gap knows its view is incomplete and can fetch the full
+    result at the end.
+
+    >>> Gap(3)
+    Gap(dropped=3)
+    """
+
+    dropped: int
 
 
 class _Ended:
     __slots__ = ()
 
+    def __repr__(self) -> str:
+        return "ENDED"
+
+
+class _TimedOut:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "TIMED_OUT"
+
 
 ENDED: Any = _Ended()
-"""Returned by :meth:`Prefetcher.get` when the upstream is exhausted."""
-TIMED_OUT: Any = object()
-"""Returned by :meth:`Prefetcher.get` when the deadline passed with no item."""
+"""Returned by :meth:`Pump.get` when the upstream is exhausted."""
+TIMED_OUT: Any = _TimedOut()
+"""Returned by :meth:`Pump.get` when the deadline passed with no item."""
+
+Policy: TypeAlias = Literal["block", "drop_oldest", "drop_newest"]
 
 
-class Prefetcher(Generic[T]):
-    """Pull an upstream in a background task so a consumer can wait with a deadline.
+class Pump(Generic[T]):
+    """Pull an upstream in a background task into a bounded queue.
 
-    Waiting for "the next item or a timeout" cannot be done by cancelling
-    ``__anext__`` (that would break the upstream), so a task runs the upstream
-    one item ahead and hands items over through a one-slot mailbox that a
-    timed-out wait never loses an item from. The task never raises into its
-    task group: an upstream exception is handed over like an item and re-raised
-    by :meth:`get` unchanged.
+    Waiting for "the next item or a deadline" cannot be done by cancelling
+    ``__anext__`` (that would break the upstream), so a task pulls the upstream
+    into a queue of ``maxsize`` items that a timed-out wait never loses an item
+    from. When the queue is full the task waits (``"block"``) or drops the oldest
+    or the newest item, leaving a :class:`Gap` where items went missing. The task
+    never raises into its task group: an upstream exception is queued after the
+    items and re-raised by :meth:`get`, unchanged.
 
-    Use inside an operator::
+    Use inside an operator (one task group, held across the operator's yields)::
 
         async with anyio.create_task_group() as tg:
-            pre = Prefetcher(source)
-            tg.start_soon(pre.run)
+            pump = Pump(source)
+            tg.start_soon(pump.run)
             try:
-                item = await pre.get(deadline)
+                item = await pump.get(deadline)
+                ...
             finally:
                 tg.cancel_scope.cancel()
     """
 
-    __slots__ = ("_done", "_error", "_items", "_ready", "_source", "_space")
+    __slots__ = (
+        "_count",
+        "_done",
+        "_error",
+        "_maxsize",
+        "_policy",
+        "_queue",
+        "_ready",
+        "_source",
+        "_space",
+    )
 
-    def __init__(self, source: AsyncIterable[T]) -> None:
+    def __init__(
+        self, source: AsyncIterable[T], maxsize: int = 1, policy: Policy = "block"
+    ) -> None:
+        if maxsize < 1:
+            raise ValueError(f"maxsize must be at least 1, not {maxsize!r}")
+        if policy not in ("block", "drop_oldest", "drop_newest"):
+            raise ValueError(f"unknown policy {policy!r}")
         self._source = source
-        self._items: deque[T] = deque()
+        self._maxsize = maxsize
+        self._policy = policy
+        self._queue: deque[T | Gap] = deque()
+        self._count = 0  # items in the queue, gaps not counted
         self._ready = anyio.Event()
         self._space = anyio.Event()
         self._done = False
@@ -342,23 +393,44 @@ class Prefetcher(Generic[T]):
 
     async def run(self) -> None:
         """The background task: pull items until the upstream ends or fails."""
+        queue = self._queue
         try:
             async for item in self._source:
-                self._items.append(item)
+                if self._count >= self._maxsize:
+                    if self._policy == "block":
+                        while self._count >= self._maxsize:
+                            self._space = anyio.Event()
+                            await self._space.wait()
+                    elif self._policy == "drop_newest":
+                        if queue and isinstance(queue[-1], Gap):
+                            queue[-1].dropped += 1
+                        else:
+                            queue.append(Gap(1))
+                        continue
+                    else:
+                        self._drop_oldest()
+                queue.append(item)
+                self._count += 1
                 self._ready.set()
-                while self._items:
-                    self._space = anyio.Event()
-                    await self._space.wait()
         except Exception as exc:
             self._error = exc
         finally:
             self._done = True
             self._ready.set()
 
-    async def get(self, deadline: float | None = None) -> T:
-        """The next item; :data:`ENDED` at the end; :data:`TIMED_OUT` if ``deadline``
-        (an ``anyio.current_time()`` value) passes first. Re-raises an upstream error."""
-        while not self._items:
+    def _drop_oldest(self) -> None:
+        queue = self._queue
+        gap = queue.popleft() if isinstance(queue[0], Gap) else Gap(0)
+        queue.popleft()
+        self._count -= 1
+        gap.dropped += 1  # type: ignore[union-attr]
+        queue.appendleft(gap)
+
+    async def get(self, deadline: float | None = None) -> T | Gap:
+        """The next item (or :class:`Gap`); :data:`ENDED` at the end; :data:`TIMED_OUT`
+        if ``deadline`` (an ``anyio.current_time()`` value) passes first.
+        Re-raises an upstream error once every item before it was taken."""
+        while not self._queue:
             if self._done:
                 if self._error is not None:
                     error, self._error = self._error, None
@@ -370,11 +442,83 @@ class Prefetcher(Generic[T]):
             else:
                 with anyio.move_on_after(deadline - anyio.current_time()):
                     await self._ready.wait()
-                if not self._items and not self._done:
+                if not self._queue and not self._done:
                     return TIMED_OUT  # type: ignore[no-any-return]
-        item = self._items.popleft()
-        self._space.set()
+        item = self._queue.popleft()
+        if not isinstance(item, Gap):
+            self._count -= 1
+            self._space.set()
         return item
+
+
+class Background:
+    """A background task that holds no cancel scope in the task that started it.
+
+    An operator is an async generator, and a task group held across its
+    ``yield`` puts a cancel scope on the *consumer's* scope stack: a consumer
+    that opens a scope of its own around ``__anext__`` or ``aclose()`` (a
+    ``move_on_after``, a shielded close) then exits scopes out of order and
+    anyio or trio raise. So the task is spawned on the event loop directly
+    (``create_task`` on asyncio, a system task on trio), keeps its cancel scope
+    inside itself, and is stopped and awaited explicitly by :meth:`stop`.
+    """
+
+    __slots__ = ("_done", "_fn", "_scope", "_stopped", "_task")
+
+    def __init__(self, fn: Callable[[], Awaitable[object]]) -> None:
+        self._fn = fn
+        self._scope: anyio.CancelScope | None = None
+        self._stopped = False
+        self._done = anyio.Event()
+        self._task: object = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._task = self._spawn_trio()
+        else:
+            self._task = loop.create_task(self._main())
+
+    def _spawn_trio(self) -> object:
+        try:
+            import trio
+        except ImportError:  # pragma: no cover - anyio runs on asyncio or trio only
+            raise RuntimeError("streamops runs on asyncio or trio") from None
+        return trio.lowlevel.spawn_system_task(
+            self._main, name=repr(self._fn), context=contextvars.copy_context()
+        )
+
+    async def _main(self) -> None:
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                if self._stopped:
+                    scope.cancel()
+                await self._fn()
+        finally:
+            self._done.set()
+
+    async def stop(self) -> None:
+        """Cancel the task and wait until it has finished (shielded)."""
+        self._stopped = True
+        if self._scope is not None:
+            self._scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await self._done.wait()
+
+
+@asynccontextmanager
+async def pumping(
+    source: AsyncIterable[T], maxsize: int = 1, policy: Policy = "block"
+) -> AsyncGenerator[Pump[T], None]:
+    """Run a :class:`Pump` over ``source`` in a :class:`Background` task for the
+    duration of the block; leaving the block stops the task (and with it the
+    upstream's pending ``__anext__``) before the caller closes the upstream."""
+    pump = Pump(source, maxsize, policy)
+    task = Background(pump.run)
+    try:
+        yield pump
+    finally:
+        await task.stop()
 
 
 # --- the sync face ---

@@ -1,21 +1,40 @@
-"""Flow: split a stream between consumers (``tee``) and record it in passing (``collect``)."""
+"""Flow control: split, record, buffer, time out and merge streams.
+
+``tee`` and ``collect`` need no background task. ``buffer``, ``timeout`` and
+``merge`` need time or concurrency, so they run the upstream in an anyio task
+held by the operator (asyncio and trio alike); closing the operator cancels
+that task and closes the upstream.
+"""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import anyio
 
-from ._core import Source, Stream, operator, stream
-from .errors import StreamopsError
+from ._core import (
+    ENDED,
+    TIMED_OUT,
+    Background,
+    Gap,
+    Operator,
+    Policy,
+    Source,
+    Stream,
+    operator,
+    pumping,
+    stream,
+)
+from .errors import StreamopsError, StreamTimeoutError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Collected", "collect", "tee"]
+__all__ = ["Collected", "Gap", "buffer", "collect", "merge", "tee", "timeout"]
 
 T = TypeVar("T")
 
@@ -236,8 +255,12 @@ class Collected(Generic[T]):
         return _record(self)(source)
 
     def __repr__(self) -> str:
-        state = "complete" if self.complete else "failed" if self.error else (
-            "closed" if self.done else "streaming"
+        state = (
+            "complete"
+            if self.complete
+            else "failed"
+            if self.error
+            else ("closed" if self.done else "streaming")
         )
         return f"<Collected {state} count={self.count} elapsed={self.elapsed:.3f}s>"
 
@@ -281,3 +304,157 @@ def collect() -> Collected[Any]:
     """
     return Collected()
 
+
+# --- buffer ---
+
+
+@operator
+async def _buffer(source: AsyncIterable[T], maxsize: int, policy: Policy) -> AsyncIterator[T | Gap]:
+    async with pumping(source, maxsize, policy) as pump:
+        while (item := await pump.get()) is not ENDED:
+            yield item
+
+
+def buffer(maxsize: int, *, policy: Policy = "block") -> Operator[T, T | Gap]:
+    """Decouple a fast producer from a slow consumer with a bounded queue.
+
+    A background task pulls the upstream into a queue of ``maxsize`` items.
+    When the queue is full:
+
+    - ``"block"``: the task waits (backpressure reaches the source);
+    - ``"drop_oldest"``: the oldest queued item is dropped;
+    - ``"drop_newest"``: the arriving item is dropped.
+
+    Dropping policies put a :class:`Gap` marker where items went missing
+    (consecutive drops make one ``Gap`` with a count), so a client knows to
+    fetch the full result at the end. An upstream error is raised after the
+    items queued before it. (The queue is a deque with anyio events rather than
+    a memory object stream, which has no drop policies.)
+
+    >>> from streamops import drain, pipe
+    >>> drain(pipe(["a", "b", "c"], buffer(2)))
+    ['a', 'b', 'c']
+    """
+    if maxsize < 1:
+        raise ValueError(f"maxsize must be at least 1, not {maxsize!r}")
+    if policy not in ("block", "drop_oldest", "drop_newest"):
+        raise ValueError(f"policy must be 'block', 'drop_oldest' or 'drop_newest', not {policy!r}")
+    return _buffer(maxsize, policy)
+
+
+# --- timeout ---
+
+
+@operator
+async def _timeout(
+    source: AsyncIterable[T], first: float | None, idle: float | None, total: float | None
+) -> AsyncIterator[T]:
+    received: list[T] = []
+    start = anyio.current_time()
+    limits: list[tuple[str, float, float]] = []  # (kind, seconds, deadline)
+    async with pumping(source) as pump:
+        while True:
+            limits.clear()
+            if total is not None:
+                limits.append(("total", total, start + total))
+            if received and idle is not None:
+                limits.append(("idle", idle, anyio.current_time() + idle))
+            elif not received and first is not None:
+                limits.append(("first", first, start + first))
+            limit = min(limits, key=lambda lim: lim[2], default=None)
+            item = await pump.get(None if limit is None else limit[2])
+            if item is ENDED:
+                return
+            if item is TIMED_OUT:
+                assert limit is not None
+                kind, seconds, _ = limit
+                message = {
+                    "first": f"no first item within {seconds:g} s",
+                    "idle": f"no item within {seconds:g} s of the previous one",
+                    "total": f"the stream did not end within {seconds:g} s",
+                }[kind]
+                raise StreamTimeoutError(
+                    message, kind=kind, timeout=seconds, received=list(received)
+                )
+            received.append(cast(T, item))
+            yield cast(T, item)
+
+
+def timeout(
+    *, first: float | None = None, idle: float | None = None, total: float | None = None
+) -> Operator[T, T]:
+    """Raise :class:`~streamops.StreamTimeoutError` when a stream is too slow.
+
+    Args:
+        first: seconds allowed until the first item (time to first token).
+        idle: seconds allowed between two items, counted from when the consumer
+            asks for the next one (a slow consumer does not trip it).
+        total: seconds allowed for the whole stream.
+
+    The error's ``kind`` says which limit was hit and ``.received`` holds the
+    items that did arrive. The upstream is closed before the error reaches you,
+    so the request to the model ends.
+
+    >>> from streamops import drain, pipe
+    >>> drain(pipe(["a", "b"], timeout(first=5, idle=1)))
+    ['a', 'b']
+    """
+    for name, value in (("first", first), ("idle", idle), ("total", total)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return _timeout(first, idle, total)
+
+
+# --- merge ---
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+async def _merged(sources: list[Stream[T]]) -> AsyncIterator[T]:
+    send, receive = anyio.create_memory_object_stream[Any](0)
+    running = len(sources)
+
+    async def feed(source: Stream[T]) -> None:
+        nonlocal running
+        try:
+            async with source:
+                async for item in source:
+                    await send.send(item)
+        except Exception as exc:
+            await send.send(_Failed(exc))
+        finally:
+            running -= 1
+            if not running:
+                send.close()
+
+    feeders = [Background(functools.partial(feed, source)) for source in sources]
+    try:
+        async with receive:
+            async for item in receive:
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield item
+    finally:
+        for feeder in feeders:
+            await feeder.stop()
+
+
+def merge(*sources: Source[T]) -> Stream[T]:
+    """Interleave several streams, each item as soon as it arrives.
+
+    One task per source; the merged stream ends when every source has ended. An
+    error from any source is raised as soon as it arrives, and the other sources
+    are closed; closing the merged stream closes every source.
+
+    >>> from streamops import drain
+    >>> sorted(drain(merge(["a", "b"], ["c"])))
+    ['a', 'b', 'c']
+    """
+    if not sources:
+        raise ValueError("merge needs at least one source")
+    return Stream(_merged([stream(s) for s in sources]))

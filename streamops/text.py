@@ -12,10 +12,11 @@ has. Without ``max_delay`` no background task is started.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import cast
 
 import anyio
 
-from ._core import ENDED, TIMED_OUT, Operator, Prefetcher, operator
+from ._core import ENDED, TIMED_OUT, Operator, operator, pumping
 from ._text import (
     ChunkBuffer,
     LineBuffer,
@@ -42,30 +43,25 @@ async def _buffered(
         for piece in buf.close():
             yield piece
         return
-    async with anyio.create_task_group() as tg:
-        prefetch = Prefetcher(source)
-        tg.start_soon(prefetch.run)
-        try:
-            deadline: float | None = None
-            while True:
-                chunk = await prefetch.get(deadline)
-                if chunk is ENDED:
-                    break
-                if chunk is TIMED_OUT:
-                    pieces = buf.flush()
+    async with pumping(source) as pump:
+        deadline: float | None = None
+        while True:
+            item = await pump.get(deadline)
+            if item is ENDED:
+                break
+            if item is TIMED_OUT:
+                pieces = buf.flush()
+                deadline = None
+            else:
+                pieces = buf.feed(cast(str, item))
+                if pieces:
                     deadline = None
-                else:
-                    pieces = buf.feed(chunk)
-                    if pieces:
-                        deadline = None
-                    if deadline is None and buf.pending:
-                        deadline = anyio.current_time() + max_delay
-                for piece in pieces:
-                    yield piece
-            for piece in buf.close():
+                if deadline is None and buf.pending:
+                    deadline = anyio.current_time() + max_delay
+            for piece in pieces:
                 yield piece
-        finally:
-            tg.cancel_scope.cancel()
+        for piece in buf.close():
+            yield piece
 
 
 def _buffer_op(make: Callable[[], TextBuffer], max_delay: float | None) -> Operator[str, str]:

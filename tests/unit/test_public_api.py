@@ -1,0 +1,35 @@
+"""The public API: everything in __all__ exists, is sorted, and has a docstring."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import streamops
+
+MODULES = ["streamops", "streamops.errors", "streamops.text", "streamops.flow"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_sorted_and_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    assert list(module.__all__) == sorted(module.__all__)
+    for attr in module.__all__:
+        assert hasattr(module, attr), f"{name}.{attr}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_public_names_are_documented(name: str) -> None:
+    module = importlib.import_module(name)
+    for attr in module.__all__:
+        obj = getattr(module, attr)
+        if callable(obj) and not isinstance(obj, type(streamops.Operator)):
+            assert (obj.__doc__ or "").strip(), f"{name}.{attr} has no docstring"
+
+
+def test_top_level_reexports_every_family() -> None:
+    for name in ["text", "flow"]:
+        module = importlib.import_module(f"streamops.{name}")
+        for attr in module.__all__:
+            assert getattr(streamops, attr) is getattr(module, attr)

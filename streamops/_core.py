@@ -317,6 +317,15 @@ class Gap:
     dropped: int
 
 
+class _Dropped:
+    """A pump's own gap marker inside its queue (a ``Gap`` from the source is an item)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
 class _Ended:
     __slots__ = ()
 
@@ -384,7 +393,7 @@ class Pump(Generic[T]):
         self._source = source
         self._maxsize = maxsize
         self._policy = policy
-        self._queue: deque[T | Gap] = deque()
+        self._queue: deque[T | _Dropped] = deque()
         self._count = 0  # items in the queue, gaps not counted
         self._ready = anyio.Event()
         self._space = anyio.Event()
@@ -402,10 +411,10 @@ class Pump(Generic[T]):
                             self._space = anyio.Event()
                             await self._space.wait()
                     elif self._policy == "drop_newest":
-                        if queue and isinstance(queue[-1], Gap):
-                            queue[-1].dropped += 1
+                        if queue and isinstance(queue[-1], _Dropped):
+                            queue[-1].count += 1
                         else:
-                            queue.append(Gap(1))
+                            queue.append(_Dropped(1))
                         continue
                     else:
                         self._drop_oldest()
@@ -420,10 +429,12 @@ class Pump(Generic[T]):
 
     def _drop_oldest(self) -> None:
         queue = self._queue
-        gap = queue.popleft() if isinstance(queue[0], Gap) else Gap(0)
-        queue.popleft()
+        head = queue.popleft()
+        gap = head if isinstance(head, _Dropped) else _Dropped(0)
+        if gap is head:
+            queue.popleft()
         self._count -= 1
-        gap.dropped += 1  # type: ignore[union-attr]
+        gap.count += 1
         queue.appendleft(gap)
 
     async def get(self, deadline: float | None = None) -> T | Gap:
@@ -445,9 +456,10 @@ class Pump(Generic[T]):
                 if not self._queue and not self._done:
                     return TIMED_OUT  # type: ignore[no-any-return]
         item = self._queue.popleft()
-        if not isinstance(item, Gap):
-            self._count -= 1
-            self._space.set()
+        if isinstance(item, _Dropped):
+            return Gap(item.count)
+        self._count -= 1
+        self._space.set()
         return item
 
 

@@ -9,12 +9,15 @@ that task and closes the upstream.
 from __future__ import annotations
 
 import functools
+import logging
+import re
 import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import anyio
+import pydantic_core
 
 from ._core import (
     ENDED,
@@ -32,9 +35,21 @@ from ._core import (
 from .errors import StreamopsError, StreamTimeoutError
 
 if TYPE_CHECKING:
+    from starlette.responses import StreamingResponse
     from typing_extensions import Self
 
-__all__ = ["Collected", "Gap", "buffer", "collect", "merge", "tee", "timeout"]
+__all__ = [
+    "SSE_HEADERS",
+    "Collected",
+    "Gap",
+    "buffer",
+    "collect",
+    "merge",
+    "sse_response",
+    "tee",
+    "timeout",
+    "to_sse",
+]
 
 T = TypeVar("T")
 
@@ -60,11 +75,18 @@ class _TeeState(Generic[T]):
         self.pulling = False
         self.finished = False  # the source ended or failed
         self.error: BaseException | None = None
-        self.changed = anyio.Event()  # set whenever an item arrives or is consumed
+        self._changed: anyio.Event | None = None  # exists while a branch waits
 
     def _notify(self) -> None:
-        self.changed.set()
-        self.changed = anyio.Event()
+        """Wake the branches waiting for an item to arrive or to be consumed."""
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def _wait(self) -> None:
+        if self._changed is None:
+            self._changed = anyio.Event()
+        await self._changed.wait()
 
     def _trim(self) -> None:
         slowest = min(
@@ -95,7 +117,7 @@ class _TeeState(Generic[T]):
             if self.pulling or (
                 self.max_buffer is not None and len(self.buffer) >= self.max_buffer
             ):
-                await self.changed.wait()
+                await self._wait()
                 continue
             await self._pull()
 
@@ -458,3 +480,147 @@ def merge(*sources: Source[T]) -> Stream[T]:
     if not sources:
         raise ValueError("merge needs at least one source")
     return Stream(_merged([stream(s) for s in sources]))
+
+
+# --- server-sent events out ---
+
+logger = logging.getLogger("streamops")
+
+SSE_HEADERS: dict[str, str] = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+"""Response headers for an SSE stream: no caching, and no buffering by nginx-style proxies."""
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _frame(data: str, *, event: str | None = None, id: int | None = None) -> str:
+    parts = []
+    if id is not None:
+        parts.append(f"id: {id}\n")
+    if event is not None:
+        parts.append(f"event: {event}\n")
+    parts.extend(f"data: {line}\n" for line in _LINE_BREAK.split(data))
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _error_payload(exc: BaseException) -> str:
+    payload: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    for attr in ("offset", "line", "column", "kind"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, (int, float, str)):
+            payload[attr] = value
+    path = getattr(exc, "path", None)
+    if isinstance(path, tuple):
+        payload["path"] = list(path)
+    return pydantic_core.to_json(payload).decode()
+
+
+def _encode(item: Any) -> str:
+    return pydantic_core.to_json(item).decode()
+
+
+@operator
+async def _to_sse(
+    source: AsyncIterable[Any],
+    event: str | None,
+    first_id: int | None,
+    heartbeat: float | None,
+    encode: Callable[[Any], str],
+) -> AsyncIterator[str]:
+    next_id = first_id
+    count = 0
+    try:
+        async with pumping(source) as pump:
+            deadline = None if heartbeat is None else anyio.current_time() + heartbeat
+            while True:
+                item = await pump.get(deadline)
+                if item is ENDED:
+                    break
+                if heartbeat is not None:
+                    deadline = anyio.current_time() + heartbeat
+                if item is TIMED_OUT:
+                    yield ": heartbeat\n\n"
+                    continue
+                kind = "gap" if isinstance(item, Gap) else event
+                yield _frame(encode(item), event=kind, id=next_id)
+                count += 1
+                if next_id is not None:
+                    next_id += 1
+    except Exception as exc:
+        logger.warning("stream failed after %d items; sent an error frame", count, exc_info=exc)
+        yield _frame(_error_payload(exc), event="error")
+        return
+    yield _frame(pydantic_core.to_json({"count": count}).decode(), event="done")
+
+
+def to_sse(
+    *,
+    event: str | None = None,
+    id: int | None = 1,
+    heartbeat: float | None = None,
+    encode: Callable[[Any], str] = _encode,
+) -> Operator[Any, str]:
+    """Encode items as server-sent-event frames, ready to write to an HTTP response.
+
+    Each item becomes one frame whose ``data:`` is the item as JSON (pydantic
+    models, dataclasses, dates and the like included; a value with line breaks
+    is split over several ``data:`` lines, as the SSE format requires). Frames
+    carry increasing ``id:`` values so a client can resume with
+    ``Last-Event-ID``.
+
+    Args:
+        event: the ``event:`` name for item frames (none by default, which
+            browsers deliver as ``message``). A :class:`Gap` from a dropping
+            ``buffer()`` is sent as ``event: gap``.
+        id: the id of the first frame, counting up by one; ``None`` sends no ids.
+        heartbeat: send a ``: heartbeat`` comment after this many idle seconds,
+            so proxies keep the connection open.
+        encode: turns an item into the frame's data (default: JSON).
+
+    The stream always ends with a word: ``event: done`` (data ``{"count": n}``)
+    when the source is exhausted, or ``event: error`` (data with the error's
+    ``type``, ``message`` and, for streamops errors, where it happened) when the
+    source fails. The error is then logged on the ``streamops`` logger, not
+    re-raised, so the HTTP response ends cleanly. Cancellation (the client went
+    away) is not caught: it closes the source.
+
+    >>> from streamops import drain, pipe
+    >>> print("".join(drain(pipe([{"a": 1}, "two\\nlines"], to_sse()))), end="")
+    id: 1
+    data: {"a":1}
+    <BLANKLINE>
+    id: 2
+    data: "two\\nlines"
+    <BLANKLINE>
+    event: done
+    data: {"count":2}
+    <BLANKLINE>
+    """
+    if heartbeat is not None and not heartbeat > 0:
+        raise ValueError(f"heartbeat must be a positive number of seconds, not {heartbeat!r}")
+    return _to_sse(event, id, heartbeat, encode)
+
+
+def sse_response(
+    frames: AsyncIterable[str], *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> StreamingResponse:
+    """A Starlette/FastAPI response streaming SSE frames with :data:`SSE_HEADERS`.
+
+    ``frames`` is typically ``pipe(..., to_sse())``. When the client
+    disconnects, Starlette cancels the iteration and the pipeline closes its
+    source. Needs ``starlette`` (installed with FastAPI).
+    """
+    try:
+        from starlette.responses import StreamingResponse
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("sse_response() needs starlette: pip install starlette") from None
+    return StreamingResponse(
+        frames,
+        status_code=status_code,
+        headers={**SSE_HEADERS, **(headers or {})},
+        media_type="text/event-stream",
+    )

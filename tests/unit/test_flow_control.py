@@ -200,3 +200,8 @@ async def test_background_stages_tolerate_the_consumers_cancel_scopes(name: str)
     with anyio.fail_after(5):
         await s.aclose()
     assert src.closed == 1
+
+
+async def test_gap_items_from_the_source_are_ordinary_items() -> None:
+    src = TrackedSource(["a", Gap(5), "b", Gap(1)])
+    assert [x async for x in pipe(src, buffer(1))] == ["a", Gap(5), "b", Gap(1)]

@@ -28,6 +28,7 @@ from collections.abc import (
     Generator,
     Iterable,
     Iterator,
+    Sequence,
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from typing import (
     Generic,
     Literal,
     ParamSpec,
+    Protocol,
     TypeAlias,
     TypeVar,
     Union,
@@ -70,6 +72,8 @@ D = TypeVar("D")
 E = TypeVar("E")
 F = TypeVar("F")
 G = TypeVar("G")
+A_contra = TypeVar("A_contra", contravariant=True)
+B_co = TypeVar("B_co", covariant=True)
 P = ParamSpec("P")
 
 Operator: TypeAlias = Callable[[AsyncIterable[A]], AsyncIterator[B]]
@@ -164,7 +168,7 @@ class Stream(AsyncIterator[T_co]):
         result = op(self)
         if isinstance(result, Stream):
             return result
-        return Stream._stage(_guard(result, self))
+        return Stream._stage(guarded(result, self))
 
     async def aclose(self) -> None:
         """Close every stage of the pipeline, innermost source included. Idempotent."""
@@ -191,7 +195,7 @@ class Stream(AsyncIterator[T_co]):
         return f"<Stream {self._iterator!r}>"
 
 
-async def _guard(inner: AsyncIterable[T], upstream: Stream[Any]) -> AsyncGenerator[T, None]:
+async def guarded(inner: AsyncIterable[T], upstream: Stream[Any]) -> AsyncGenerator[T, None]:
     """Run one stage; whatever ends it, close the stage and then its upstream."""
     iterator = inner.__aiter__()
     try:
@@ -292,12 +296,73 @@ def operator(
     def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
         def apply(source: AsyncIterable[A]) -> Stream[B]:
             upstream = stream(source)
-            return Stream._stage(_guard(fn(upstream, *args, **kwargs), upstream))
+            return Stream._stage(guarded(fn(upstream, *args, **kwargs), upstream))
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
 
     return factory
+
+
+# --- snapshot streams (a state that changes per chunk; built only when asked) ---
+
+
+class SnapshotCore(Protocol[A_contra, B_co]):
+    """The sync core of a snapshot operator: a state fed chunk by chunk.
+
+    ``feed`` updates the state cheaply and says whether it changed;
+    ``snapshot`` builds the value to show (the costly part); ``close`` ends
+    the input (raising if it is incomplete) and returns the final items.
+    """
+
+    def feed(self, chunk: A_contra, /) -> bool: ...
+
+    def snapshot(self) -> B_co: ...
+
+    def close(self) -> Sequence[B_co]: ...
+
+
+class SnapshotStream(Stream[T_co]):
+    """The stage of a snapshot operator (``json_snapshots()``, ``partial(Model)``).
+
+    Iterated, it yields ``core.snapshot()`` after each chunk that changed the
+    state, then ``core.close()``'s items. It also remembers its upstream and
+    how to make its core, so a rate-limiting stage put right after it
+    (``throttle``) can feed the core itself and build only the snapshots it
+    emits.
+    """
+
+    __slots__ = ("make_core", "upstream")
+
+    def __init__(
+        self, upstream: Stream[Any], make_core: Callable[[], SnapshotCore[Any, T_co]]
+    ) -> None:
+        super().__init__(guarded(_run_snapshots(upstream, make_core), upstream))
+        self.upstream = upstream
+        self.make_core = make_core
+
+
+async def _run_snapshots(
+    source: AsyncIterable[A], make_core: Callable[[], SnapshotCore[A, B]]
+) -> AsyncIterator[B]:
+    core = make_core()
+    feed = core.feed
+    async for chunk in source:
+        if feed(chunk):
+            yield core.snapshot()
+    for item in core.close():
+        yield item
+
+
+def snapshot_operator(
+    make_core: Callable[[], SnapshotCore[A, B]],
+) -> Callable[[AsyncIterable[A]], SnapshotStream[B]]:
+    """Make an operator from a :class:`SnapshotCore` factory."""
+
+    def apply(source: AsyncIterable[A]) -> SnapshotStream[B]:
+        return SnapshotStream(stream(source), make_core)
+
+    return apply
 
 
 # --- the background pump (for operators that need time: timers, timeouts, buffer) ---

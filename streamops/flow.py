@@ -26,8 +26,11 @@ from ._core import (
     Gap,
     Operator,
     Policy,
+    SnapshotCore,
+    SnapshotStream,
     Source,
     Stream,
+    guarded,
     operator,
     pumping,
     stream,
@@ -47,6 +50,7 @@ __all__ = [
     "merge",
     "sse_response",
     "tee",
+    "throttle",
     "timeout",
     "to_sse",
 ]
@@ -362,6 +366,87 @@ def buffer(maxsize: int, *, policy: Policy = "block") -> Operator[T, T | Gap]:
     if policy not in ("block", "drop_oldest", "drop_newest"):
         raise ValueError(f"policy must be 'block', 'drop_oldest' or 'drop_newest', not {policy!r}")
     return _buffer(maxsize, policy)
+
+
+# --- throttle ---
+
+_NOTHING: Any = object()
+
+
+async def _throttled(
+    source: AsyncIterable[Any],
+    interval: float,
+    latest: bool,
+    core: SnapshotCore[Any, Any] | None,
+) -> AsyncIterator[Any]:
+    pending = _NOTHING  # the item held back (for a core: ``True``, built when emitted)
+    next_at = float("-inf")  # no emission before this time
+
+    def build(held: Any) -> Any:
+        return core.snapshot() if core is not None else held
+
+    async with pumping(source) as pump:
+        while True:
+            wait = latest and pending is not _NOTHING
+            try:
+                item = await pump.get(next_at if wait else None)
+            except Exception:
+                if pending is not _NOTHING:  # deliver what was held, then fail
+                    yield build(pending)
+                raise
+            if item is ENDED:
+                break
+            if item is not TIMED_OUT:
+                if core is not None:
+                    if not core.feed(item):
+                        continue
+                    item = True
+                if anyio.current_time() < next_at:
+                    pending = item
+                    continue
+            elif pending is _NOTHING:  # pragma: no cover - get() only times out when waiting
+                continue
+            else:
+                item, pending = pending, _NOTHING
+            pending = _NOTHING
+            yield build(item)
+            next_at = anyio.current_time() + interval
+    finals = core.close() if core is not None else []
+    if finals:
+        for final in finals:
+            yield final
+    elif pending is not _NOTHING:
+        yield build(pending)
+
+
+def throttle(interval: float, *, latest: bool = True) -> Operator[T, T]:
+    """Emit at most one item per ``interval`` seconds: for snapshot streams feeding a UI.
+
+    The first item goes out at once. After an emission, items arriving within
+    ``interval`` are held back: with ``latest=True`` the newest of them goes out
+    when the interval ends; with ``latest=False`` they are dropped (leading
+    edge only). The final item of the stream is always emitted.
+
+    Put right after a snapshot operator (``json_snapshots()``, ``partial(Model)``),
+    ``throttle`` feeds that operator's state itself and builds a snapshot only
+    when it emits one: a skipped snapshot costs nothing.
+
+    >>> from streamops import drain, pipe
+    >>> drain(pipe(["a", "b", "c"], throttle(60)))  # a at once, c as the final one
+    ['a', 'c']
+    """
+    if not interval > 0:
+        raise ValueError(f"interval must be a positive number of seconds, not {interval!r}")
+
+    def apply(source: AsyncIterable[T]) -> Stream[T]:
+        if isinstance(source, SnapshotStream):
+            upstream: Stream[Any] = source.upstream
+            core: SnapshotCore[Any, Any] | None = source.make_core()
+        else:
+            upstream, core = stream(source), None
+        return Stream(guarded(_throttled(upstream, interval, latest, core), upstream))
+
+    return apply
 
 
 # --- timeout ---

@@ -48,6 +48,7 @@ from typing import (
 )
 
 import anyio
+import anyio.lowlevel
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -506,6 +507,10 @@ class Pump(Generic[T]):
         """The next item (or :class:`Gap`); :data:`ENDED` at the end; :data:`TIMED_OUT`
         if ``deadline`` (an ``anyio.current_time()`` value) passes first.
         Re-raises an upstream error once every item before it was taken."""
+        # A cancellation point even when an item is ready: on asyncio, anyio will
+        # not cancel a task whose wait has just been answered, and a fast upstream
+        # would answer every wait first, so the consumer would never stop.
+        await anyio.lowlevel.checkpoint_if_cancelled()
         while not self._queue:
             if self._done:
                 if self._error is not None:

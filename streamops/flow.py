@@ -17,6 +17,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import anyio
+import anyio.lowlevel
 import pydantic_core
 
 from ._core import (
@@ -102,6 +103,7 @@ class _TeeState(Generic[T]):
             self.base += 1
 
     async def next(self, i: int) -> T:
+        await anyio.lowlevel.checkpoint_if_cancelled()  # see Pump.get
         while True:
             if not self.open[i]:
                 raise StopAsyncIteration

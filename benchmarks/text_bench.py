@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from streamops import Stream, operator, pipe
-from streamops._samples import sample_text
+from streamops.samples import sample_text
 from streamops.flow import collect, tee
 from streamops.text import chunks, lines, paragraphs, sentences, words
 

@@ -14,7 +14,7 @@ import json
 import random
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "streamops" / "samples"
+OUT = Path(__file__).resolve().parent.parent / "streamops" / "samples"  # package data
 
 ANSWER = """\
 Streaming output changes how an application feels. A reply that starts after \

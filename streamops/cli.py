@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import anyio
 
 from ._core import pipe
-from ._samples import replay
+from .samples import replay
 from .text import sentences, words
 
 __all__ = ["main"]

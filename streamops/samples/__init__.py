@@ -1,7 +1,14 @@
-"""The package's own sample streams (written by ``scripts/make_samples.py``).
+"""Sample LLM streams that ship with the package, to try operators offline.
 
-Each sample is an OpenAI chat-completion SSE body. :func:`replay` plays one back
-with realistic token timing, for the demo, examples and tests.
+Each sample is an OpenAI chat-completion SSE body (as ``curl -N`` would save
+it) of an answer written for this project by ``scripts/make_samples.py``:
+``"answer"`` is prose, ``"report"`` is a JSON structured answer.
+:func:`replay` plays a sample's text back with realistic token timing.
+
+>>> from streamops import drain, pipe
+>>> from streamops.json import json_values
+>>> drain(pipe(sample_chunks("report"), json_values("title")))
+['A long weekend in Lisbon']
 """
 
 from __future__ import annotations
@@ -17,16 +24,24 @@ __all__ = ["replay", "sample_chunks", "sample_names", "sample_sse", "sample_text
 
 
 def sample_names() -> list[str]:
-    """The names of the samples that ship with the package."""
-    folder = resources.files("streamops") / "samples"
+    """The names of the samples that ship with the package.
+
+    >>> sample_names()
+    ['answer', 'report']
+    """
+    folder = resources.files(__name__)
     return sorted(p.name.removesuffix(".sse") for p in folder.iterdir() if p.name.endswith(".sse"))
 
 
 def sample_sse(name: str) -> str:
-    """The raw SSE body of a sample."""
+    """The raw SSE body of a sample.
+
+    >>> sample_sse("answer").rstrip().splitlines()[-1]
+    'data: [DONE]'
+    """
     if name not in sample_names():
         raise ValueError(f"no sample named {name!r}; there are {', '.join(sample_names())}")
-    return (resources.files("streamops") / "samples" / f"{name}.sse").read_text("utf-8")
+    return (resources.files(__name__) / f"{name}.sse").read_text("utf-8")
 
 
 def sample_chunks(name: str) -> list[str]:
@@ -47,7 +62,11 @@ def sample_chunks(name: str) -> list[str]:
 
 
 def sample_text(name: str) -> str:
-    """The whole text of a sample."""
+    """The whole text of a sample.
+
+    >>> sample_text("report")[:1]
+    '{'
+    """
     return "".join(sample_chunks(name))
 
 
@@ -59,6 +78,10 @@ async def replay(
     About 80 tokens a second with jitter and an occasional pause, after a
     ``first_token`` latency. ``speed`` multiplies the rate; ``speed=0`` plays
     with no delay at all.
+
+    >>> from streamops import drain
+    >>> "".join(drain(replay("answer", speed=0))) == sample_text("answer")
+    True
     """
     rng = random.Random(seed)
     chunks = sample_chunks(name)

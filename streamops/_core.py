@@ -414,6 +414,26 @@ TIMED_OUT: Any = _TimedOut()
 Policy: TypeAlias = Literal["block", "drop_oldest", "drop_newest"]
 
 
+async def _wait_until(event: anyio.Event, deadline: float) -> None:
+    """Wait for ``event`` or until ``deadline`` (an ``anyio.current_time()`` value).
+
+    On asyncio a loop timer that sets the event is much cheaper than an anyio
+    cancel scope (which is pure-Python bookkeeping there); on trio cancel
+    scopes are native and cheap.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        with anyio.move_on_after(deadline - anyio.current_time()):
+            await event.wait()
+        return
+    timer = loop.call_at(deadline, event.set)
+    try:
+        await event.wait()
+    finally:
+        timer.cancel()
+
+
 class Pump(Generic[T]):
     """Pull an upstream in a background task into a bounded queue.
 
@@ -445,12 +465,18 @@ class Pump(Generic[T]):
         "_policy",
         "_queue",
         "_ready",
+        "_running",
         "_source",
         "_space",
     )
 
     def __init__(
-        self, source: AsyncIterable[T], maxsize: int = 1, policy: Policy = "block"
+        self,
+        source: AsyncIterable[T] | None,
+        maxsize: int = 1,
+        policy: Policy = "block",
+        *,
+        producers: int = 1,
     ) -> None:
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, not {maxsize!r}")
@@ -461,20 +487,27 @@ class Pump(Generic[T]):
         self._policy = policy
         self._queue: deque[T | _Dropped] = deque()
         self._count = 0  # items in the queue, gaps not counted
-        self._ready = anyio.Event()
-        self._space = anyio.Event()
+        self._ready: anyio.Event | None = None  # exists while the consumer waits
+        self._space: anyio.Event | None = None  # exists while producers wait
         self._done = False
+        self._running = producers  # run() calls still to finish
         self._error: BaseException | None = None
 
-    async def run(self) -> None:
-        """The background task: pull items until the upstream ends or fails."""
+    async def run(self, source: AsyncIterable[T] | None = None) -> None:
+        """The background task: pull items until the upstream ends or fails.
+
+        ``producers`` tasks may each run a different ``source`` into one pump
+        (that is ``merge``); the pump ends when all have ended, or at the first
+        error.
+        """
         queue = self._queue
         try:
-            async for item in self._source:
+            async for item in self._source if source is None else source:  # type: ignore[union-attr]
                 if self._count >= self._maxsize:
                     if self._policy == "block":
                         while self._count >= self._maxsize:
-                            self._space = anyio.Event()
+                            if self._space is None:
+                                self._space = anyio.Event()
                             await self._space.wait()
                     elif self._policy == "drop_newest":
                         if queue and isinstance(queue[-1], _Dropped):
@@ -486,12 +519,21 @@ class Pump(Generic[T]):
                         self._drop_oldest()
                 queue.append(item)
                 self._count += 1
-                self._ready.set()
+                self._wake_consumer()
         except Exception as exc:
-            self._error = exc
-        finally:
+            if self._error is None:
+                self._error = exc
             self._done = True
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._done = True
+            self._wake_consumer()
+
+    def _wake_consumer(self) -> None:
+        if self._ready is not None:
             self._ready.set()
+            self._ready = None
 
     def _drop_oldest(self) -> None:
         queue = self._queue
@@ -517,19 +559,20 @@ class Pump(Generic[T]):
                     error, self._error = self._error, None
                     raise error
                 return ENDED  # type: ignore[no-any-return]
-            self._ready = anyio.Event()
+            ready = self._ready = anyio.Event()
             if deadline is None:
-                await self._ready.wait()
+                await ready.wait()
             else:
-                with anyio.move_on_after(deadline - anyio.current_time()):
-                    await self._ready.wait()
+                await _wait_until(ready, deadline)
                 if not self._queue and not self._done:
                     return TIMED_OUT  # type: ignore[no-any-return]
         item = self._queue.popleft()
         if isinstance(item, _Dropped):
             return Gap(item.count)
         self._count -= 1
-        self._space.set()
+        if self._space is not None:
+            self._space.set()
+            self._space = None
         return item
 
 

@@ -27,6 +27,7 @@ from ._core import (
     Gap,
     Operator,
     Policy,
+    Pump,
     SnapshotCore,
     SnapshotStream,
     Source,
@@ -517,37 +518,17 @@ def timeout(
 # --- merge ---
 
 
-class _Failed:
-    __slots__ = ("error",)
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 async def _merged(sources: list[Stream[T]]) -> AsyncIterator[T]:
-    send, receive = anyio.create_memory_object_stream[Any](0)
-    running = len(sources)
+    pump: Pump[T] = Pump(None, maxsize=16, producers=len(sources))
 
     async def feed(source: Stream[T]) -> None:
-        nonlocal running
-        try:
-            async with source:
-                async for item in source:
-                    await send.send(item)
-        except Exception as exc:
-            await send.send(_Failed(exc))
-        finally:
-            running -= 1
-            if not running:
-                send.close()
+        async with source:
+            await pump.run(source)
 
     feeders = [Background(functools.partial(feed, source)) for source in sources]
     try:
-        async with receive:
-            async for item in receive:
-                if isinstance(item, _Failed):
-                    raise item.error
-                yield item
+        while (item := await pump.get()) is not ENDED:
+            yield cast(T, item)
     finally:
         for feeder in feeders:
             await feeder.stop()
@@ -621,22 +602,26 @@ async def _to_sse(
     next_id = first_id
     count = 0
     try:
-        async with pumping(source) as pump:
-            deadline = None if heartbeat is None else anyio.current_time() + heartbeat
-            while True:
-                item = await pump.get(deadline)
-                if item is ENDED:
-                    break
-                if heartbeat is not None:
-                    deadline = anyio.current_time() + heartbeat
-                if item is TIMED_OUT:
-                    yield ": heartbeat\n\n"
-                    continue
+        if heartbeat is None:
+            async for item in source:
                 kind = "gap" if isinstance(item, Gap) else event
                 yield _frame(encode(item), event=kind, id=next_id)
                 count += 1
                 if next_id is not None:
                     next_id += 1
+        else:
+            async with pumping(source, maxsize=16) as pump:
+                deadline = anyio.current_time() + heartbeat
+                while (item := await pump.get(deadline)) is not ENDED:
+                    deadline = anyio.current_time() + heartbeat
+                    if item is TIMED_OUT:
+                        yield ": heartbeat\n\n"
+                        continue
+                    kind = "gap" if isinstance(item, Gap) else event
+                    yield _frame(encode(item), event=kind, id=next_id)
+                    count += 1
+                    if next_id is not None:
+                        next_id += 1
     except Exception as exc:
         logger.warning("stream failed after %d items; sent an error frame", count, exc_info=exc)
         yield _frame(_error_payload(exc), event="error")

@@ -13,12 +13,14 @@ it) of an answer written for this project by ``scripts/make_samples.py``:
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import AsyncIterator
 from importlib import resources
 
 import anyio
+import anyio.lowlevel
 
 __all__ = ["replay", "sample_chunks", "sample_names", "sample_sse", "sample_text"]
 
@@ -50,6 +52,11 @@ def sample_chunks(name: str) -> list[str]:
     >>> "".join(sample_chunks("answer")).startswith("Streaming output")
     True
     """
+    return list(_chunks(name))
+
+
+@functools.cache
+def _chunks(name: str) -> tuple[str, ...]:
     out: list[str] = []
     for frame in sample_sse(name).split("\n\n"):
         if not frame.startswith("data: {"):
@@ -58,7 +65,7 @@ def sample_chunks(name: str) -> list[str]:
             content = choice["delta"].get("content")
             if content:
                 out.append(content)
-    return out
+    return tuple(out)
 
 
 def sample_text(name: str) -> str:
@@ -77,14 +84,15 @@ async def replay(
 
     About 80 tokens a second with jitter and an occasional pause, after a
     ``first_token`` latency. ``speed`` multiplies the rate; ``speed=0`` plays
-    with no delay at all.
+    with no delay (but still lets other tasks run between chunks, as a network
+    read would).
 
     >>> from streamops import drain
     >>> "".join(drain(replay("answer", speed=0))) == sample_text("answer")
     True
     """
     rng = random.Random(seed)
-    chunks = sample_chunks(name)
+    chunks = _chunks(name)
     if speed > 0:
         await anyio.sleep(first_token / speed)
     for chunk in chunks:
@@ -93,4 +101,6 @@ async def replay(
             if rng.random() < 0.02:
                 delay += rng.uniform(0.1, 0.3)
             await anyio.sleep(delay / speed)
+        else:
+            await anyio.lowlevel.checkpoint()  # like a network read: let others run
         yield chunk

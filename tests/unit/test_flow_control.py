@@ -205,3 +205,13 @@ async def test_background_stages_tolerate_the_consumers_cancel_scopes(name: str)
 async def test_gap_items_from_the_source_are_ordinary_items() -> None:
     src = TrackedSource(["a", Gap(5), "b", Gap(1)])
     assert [x async for x in pipe(src, buffer(1))] == ["a", Gap(5), "b", Gap(1)]
+
+
+async def test_merge_many_items_from_many_sources_under_backpressure() -> None:
+    # More items than merge's queue holds, from several producers at once:
+    # every blocked producer must be woken as the consumer makes room.
+    sources = [TrackedSource(range(i * 100, i * 100 + 100)) for i in range(4)]
+    out = [x async for x in merge(*sources)]
+    assert sorted(out) == list(range(400))
+    for i in range(4):
+        assert [x for x in out if x // 100 == i] == list(range(i * 100, i * 100 + 100))

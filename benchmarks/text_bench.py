@@ -18,8 +18,8 @@ from typing import Any
 import anyio
 
 from streamops import Stream, operator, pipe
-from streamops.samples import sample_text
 from streamops.flow import collect, tee
+from streamops.samples import sample_text
 from streamops.text import chunks, lines, paragraphs, sentences, words
 
 

@@ -1,4 +1,12 @@
-"""streamops: composable async-iterator operators for LLM token streams."""
+"""streamops: composable async-iterator operators for LLM token streams.
+
+Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
+(incremental JSON), :mod:`streamops.providers` (SDK streams and raw bodies to
+one event vocabulary; its ``text()`` operator lives there, so that
+``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
+collect, buffer, throttle, timeout, merge, SSE out), and the core
+(:func:`pipe`, :func:`stream`, :func:`operator`, :func:`iterate`).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +21,15 @@ from ._core import stream as stream
 from .errors import DepthLimitError as DepthLimitError
 from .errors import IncompleteJSONError as IncompleteJSONError
 from .errors import JSONStreamError as JSONStreamError
+from .errors import ProviderFormatError as ProviderFormatError
+from .errors import ProviderStreamError as ProviderStreamError
+from .errors import RefusalError as RefusalError
 from .errors import SSEError as SSEError
 from .errors import StreamopsError as StreamopsError
 from .errors import StreamTimeoutError as StreamTimeoutError
 from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
+from .errors import format_path as format_path
 from .flow import SSE_HEADERS as SSE_HEADERS
 from .flow import Collected as Collected
 from .flow import Gap as Gap
@@ -29,6 +41,26 @@ from .flow import tee as tee
 from .flow import throttle as throttle
 from .flow import timeout as timeout
 from .flow import to_sse as to_sse
+from .providers import Event as ProviderEvent
+from .providers import Finished as Finished
+from .providers import ProviderError as ProviderError
+from .providers import ReasoningDelta as ReasoningDelta
+from .providers import Refusal as Refusal
+from .providers import SSEDecoder as SSEDecoder
+from .providers import SSEEvent as SSEEvent
+from .providers import TextDelta as TextDelta
+from .providers import ToolCallDelta as ToolCallDelta
+from .providers import ToolCallDone as ToolCallDone
+from .providers import ToolCallStarted as ToolCallStarted
+from .providers import Usage as Usage
+from .providers import events as events
+from .providers import sse_events as sse_events
+from .text import ChunkBuffer as ChunkBuffer
+from .text import LineBuffer as LineBuffer
+from .text import ParagraphBuffer as ParagraphBuffer
+from .text import SentenceBuffer as SentenceBuffer
+from .text import TextBuffer as TextBuffer
+from .text import WordBuffer as WordBuffer
 from .text import chunks as chunks
 from .text import lines as lines
 from .text import paragraphs as paragraphs
@@ -39,23 +71,46 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SSE_HEADERS",
+    "ChunkBuffer",
     "Collected",
     "DepthLimitError",
+    "Finished",
     "Gap",
     "IncompleteJSONError",
     "JSONStreamError",
+    "LineBuffer",
     "Operator",
+    "ParagraphBuffer",
+    "ProviderError",
+    "ProviderEvent",
+    "ProviderFormatError",
+    "ProviderStreamError",
+    "ReasoningDelta",
+    "Refusal",
+    "RefusalError",
+    "SSEDecoder",
     "SSEError",
+    "SSEEvent",
+    "SentenceBuffer",
     "Source",
     "Stream",
     "StreamTimeoutError",
     "StreamValidationError",
     "StreamopsError",
+    "TextBuffer",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallDone",
     "ToolCallError",
+    "ToolCallStarted",
+    "Usage",
+    "WordBuffer",
     "buffer",
     "chunks",
     "collect",
     "drain",
+    "events",
+    "format_path",
     "iterate",
     "lines",
     "merge",
@@ -63,6 +118,7 @@ __all__ = [
     "paragraphs",
     "pipe",
     "sentences",
+    "sse_events",
     "sse_response",
     "stream",
     "tee",

@@ -11,6 +11,9 @@ caller would already catch::
     ├── StreamValidationError (ValueError)  a completed value failed validation
     ├── ToolCallError (ValueError)          unknown tool, malformed or invalid arguments
     ├── SSEError (ValueError)               broken server-sent-event framing or encoding
+    ├── ProviderFormatError (ValueError)    a provider payload no adapter can read
+    ├── ProviderStreamError                 text(): the provider reported an in-band error
+    ├── RefusalError                        text(): the model refused instead of answering
     └── StreamTimeoutError (TimeoutError)   first-item, idle or total timeout
 
 Every error carries ``.received``: the raw text (or items) the failing operator
@@ -25,12 +28,18 @@ say) are never wrapped: they reach the consumer unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .providers import ProviderError
 
 __all__ = [
     "DepthLimitError",
     "IncompleteJSONError",
     "JSONStreamError",
+    "ProviderFormatError",
+    "ProviderStreamError",
+    "RefusalError",
     "SSEError",
     "StreamTimeoutError",
     "StreamValidationError",
@@ -192,6 +201,53 @@ class SSEError(StreamopsError, ValueError):
 
     def __str__(self) -> str:
         return f"{self.message} at offset {self.offset}"
+
+
+class ProviderFormatError(StreamopsError, ValueError):
+    """A payload could not be interpreted: event data that is not JSON, a JSON value
+    that is not an object, or (with ``provider="auto"``) a format no adapter knows.
+
+    Attributes:
+        payload: the offending item (event data text, or the parsed value).
+    """
+
+    def __init__(self, message: str, *, payload: Any = None, received: Any = "") -> None:
+        super().__init__(message, received=received)
+        self.payload = payload
+
+
+class ProviderStreamError(StreamopsError):
+    """The provider reported an error inside the stream while ``providers.text()`` was reading it.
+
+    Attributes:
+        event: the :class:`~streamops.providers.ProviderError` event.
+        code: its error code, for convenience.
+        received: the answer text yielded before the error.
+    """
+
+    def __init__(self, event: ProviderError, *, received: Any = "") -> None:
+        message = event.message or "the provider reported an error"
+        if event.code is not None:
+            message = f"{message} (code {event.code!r})"
+        super().__init__(message, received=received)
+        self.event = event
+        self.code = event.code
+
+
+class RefusalError(StreamopsError):
+    """The model refused (OpenAI ``refusal``) instead of answering, in ``providers.text()``.
+
+    Raised at the end of the stream, once the whole refusal has arrived, after
+    any answer text was yielded.
+
+    Attributes:
+        refusal: the refusal message.
+        received: the answer text yielded before it (usually ``""``).
+    """
+
+    def __init__(self, refusal: str, *, received: Any = "") -> None:
+        super().__init__(f"the model refused: {refusal}", received=received)
+        self.refusal = refusal
 
 
 class StreamTimeoutError(StreamopsError, TimeoutError):

@@ -2,7 +2,9 @@
 
 Every operator here is lossless (``"".join(outputs) == "".join(inputs)``) and,
 without a flush timer, its output does not depend on how the input was split.
-The boundary rules live in the sync cores of :mod:`streamops._text`.
+The boundary rules live in the sync cores (:class:`WordBuffer`,
+:class:`SentenceBuffer`, ...; ``feed(chunk) -> list[str]``, ``flush()``,
+``close()``), usable without an event loop.
 
 Every buffer takes ``max_delay``: when no boundary has arrived for that many
 seconds, what is held is emitted anyway, so a stalled stream still shows what it
@@ -26,7 +28,19 @@ from ._text import (
     WordBuffer,
 )
 
-__all__ = ["chunks", "lines", "paragraphs", "sentences", "words"]
+__all__ = [
+    "ChunkBuffer",
+    "LineBuffer",
+    "ParagraphBuffer",
+    "SentenceBuffer",
+    "TextBuffer",
+    "WordBuffer",
+    "chunks",
+    "lines",
+    "paragraphs",
+    "sentences",
+    "words",
+]
 
 
 @operator

@@ -9,7 +9,14 @@ import pytest
 
 import streamops
 
-MODULES = ["streamops", "streamops.errors", "streamops.text", "streamops.flow"]
+MODULES = [
+    "streamops",
+    "streamops.errors",
+    "streamops.text",
+    "streamops.flow",
+    "streamops.providers",
+    "streamops.samples",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -34,7 +41,15 @@ def test_public_names_are_documented(name: str) -> None:
 
 
 def test_top_level_reexports_every_family() -> None:
-    for name in ["text", "flow"]:
+    for name in ["text", "flow", "errors"]:
         module = importlib.import_module(f"streamops.{name}")
         for attr in module.__all__:
             assert getattr(streamops, attr) is getattr(module, attr)
+
+
+def test_providers_text_does_not_shadow_the_text_module() -> None:
+    import streamops.providers
+    import streamops.text
+
+    assert streamops.text.words is streamops.words
+    assert callable(streamops.providers.text)

@@ -1,0 +1,215 @@
+"""The one sync core behind ``events()`` and ``text()``: any input, any provider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Literal, TypeAlias
+
+from ..errors import ProviderFormatError
+from ._anthropic import AnthropicAdapter
+from ._base import SKIP, AdapterBase, error_event, read_item
+from ._events import EVENT_TYPES, Event
+from ._gemini import GeminiAdapter
+from ._jsonarray import JSONArrayDecoder
+from ._openai import OpenAIChatAdapter, OpenAIResponsesAdapter
+from .sse import DONE, SSEDecoder, SSEEvent
+
+__all__ = ["ADAPTERS", "Provider", "ProviderAdapter", "detect_provider"]
+
+Provider: TypeAlias = Literal["auto", "openai-chat", "openai-responses", "anthropic", "gemini"]
+"""The provider names :func:`~streamops.providers.events` accepts."""
+
+ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
+    "openai-chat": OpenAIChatAdapter,
+    "openai-responses": OpenAIResponsesAdapter,
+    "anthropic": AnthropicAdapter,
+    "gemini": GeminiAdapter,
+}
+
+_ANTHROPIC_TYPES: Final = frozenset(
+    {
+        "message_start",
+        "message_delta",
+        "message_stop",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "ping",
+    }
+)
+_BLANK_BYTES: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and the UTF-8 byte-order mark
+_BLANK_TEXT: Final = " \t\r\n\ufeff"
+
+
+def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str | None:
+    """Which provider a payload (and its SSE event name) comes from, or ``None``.
+
+    >>> detect_provider({"object": "chat.completion.chunk", "choices": []})
+    'openai-chat'
+    >>> detect_provider({"type": "message_start", "message": {}})
+    'anthropic'
+    >>> detect_provider({"type": "response.created"})
+    'openai-responses'
+    >>> detect_provider({"candidates": []})
+    'gemini'
+    >>> detect_provider({"error": {"message": "no"}}) is None
+    True
+    """
+    kind = payload.get("type")
+    if isinstance(kind, str):
+        if kind.startswith("response."):
+            return "openai-responses"
+        if kind in _ANTHROPIC_TYPES:
+            return "anthropic"
+        if kind == "chunk" and "chunk" in payload:
+            return "openai-chat"
+    if "choices" in payload or payload.get("object") == "chat.completion.chunk":
+        return "openai-chat"
+    if "candidates" in payload or "usageMetadata" in payload or "promptFeedback" in payload:
+        return "gemini"
+    if event:
+        if event.startswith("response."):
+            return "openai-responses"
+        if event in _ANTHROPIC_TYPES:
+            return "anthropic"
+    return None
+
+
+class ProviderAdapter:
+    """Turn a provider's stream, in whatever form it comes, into provider events.
+
+    ``feed(item)`` accepts, item by item:
+
+    * raw body chunks (``bytes`` or ``str``): an event stream, decoded with
+      :class:`~streamops.providers.SSEDecoder`, or, if the body starts with
+      ``[``, a streamed JSON array (Gemini without ``alt=sse``), split into its
+      elements as each completes;
+    * :class:`~streamops.providers.SSEEvent` objects (their data is JSON), or
+      an SDK's own ``ServerSentEvent``;
+    * plain dicts (parsed payloads);
+    * the SDKs' typed stream objects (``openai`` ``ChatCompletionChunk`` and
+      Responses events, ``anthropic`` ``MessageStreamEvent``; pydantic models);
+    * provider events already made (passed through unchanged).
+
+    With ``provider="auto"`` the provider is detected from the first payload
+    that says (an in-band error before that is still reported). The
+    ``[DONE]`` sentinel ends the stream: :attr:`done` turns true and later
+    items are ignored.
+
+    >>> a = ProviderAdapter()
+    >>> a.feed(b'data: {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}\\n\\n')
+    [TextDelta(text='Hi', choice=0)]
+    >>> a.feed(b"data: [DONE]\\n\\n"), a.done
+    ([], True)
+
+    Raises:
+        ValueError: an unknown ``provider`` name.
+        SSEError: a broken event stream.
+        JSONStreamError: a broken JSON-array body.
+        ProviderFormatError: event data that is not a JSON object, or (auto) a
+            payload of no known provider.
+    """
+
+    __slots__ = ("_adapter", "_decoder", "_provider", "_sniffed", "done")
+
+    def __init__(self, provider: Provider = "auto") -> None:
+        if provider != "auto" and provider not in ADAPTERS:
+            raise ValueError(
+                f"unknown provider {provider!r}; expected 'auto' or one of "
+                + ", ".join(repr(name) for name in ADAPTERS)
+            )
+        self._provider = provider
+        self._adapter: AdapterBase | None = None if provider == "auto" else ADAPTERS[provider]()
+        self._decoder: SSEDecoder | JSONArrayDecoder | None = None
+        self._sniffed: list[Any] = []
+        self.done = False
+
+    @property
+    def provider(self) -> str | None:
+        """The provider in use (``None`` while ``"auto"`` has not decided yet)."""
+        if self._adapter is None:
+            return None
+        for name, cls in ADAPTERS.items():
+            if type(self._adapter) is cls:
+                return name
+        return None  # pragma: no cover
+
+    def feed(self, item: Any) -> list[Event]:
+        """Interpret one item; return the events it produced."""
+        if self.done:
+            return []
+        if isinstance(item, (bytes, bytearray, memoryview, str)):
+            return self._feed_raw(item)
+        if isinstance(item, EVENT_TYPES):
+            return [item]  # type: ignore[list-item]
+        return self._feed_item(item)
+
+    def _feed_item(self, item: Any) -> list[Event]:
+        adapter = self._adapter
+        if adapter is None:
+            payload, event, _ = read_item(item)
+            if payload is SKIP:
+                return []
+            if payload is DONE:
+                self.done = True
+                return []
+            name = detect_provider(payload, event)
+            if name is None:
+                error = payload.get("error")
+                if error or payload.get("type") == "error" or event == "error":
+                    return [error_event(error if error else payload, payload)]
+                raise ProviderFormatError(
+                    "cannot tell which provider this payload comes from "
+                    f"(keys {sorted(payload)[:8]}); pass provider=...",
+                    payload=payload,
+                )
+            adapter = self._adapter = ADAPTERS[name]()
+        out = adapter.feed(item)
+        if adapter.done:
+            self.done = True
+        return out
+
+    def _feed_raw(self, chunk: bytes | bytearray | memoryview | str) -> list[Event]:
+        decoder = self._decoder
+        if decoder is None:
+            # Sniff the body: a JSON array, or an event stream?
+            self._sniffed.append(chunk)
+            if isinstance(chunk, str):
+                head: str | bytes = chunk.lstrip(_BLANK_TEXT)
+                array = head[:1] == "["
+            else:
+                head = bytes(chunk).lstrip(_BLANK_BYTES)
+                array = head[:1] == b"["
+            if not head:
+                return []
+            decoder = self._decoder = JSONArrayDecoder() if array else SSEDecoder()
+            chunks, self._sniffed = self._sniffed, []
+        else:
+            chunks = [chunk]
+        out: list[Event] = []
+        for piece in chunks:
+            self._decoded(decoder.feed(piece), out)
+            if self.done:
+                break
+        return out
+
+    def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
+        """Adapt what the body decoder produced, up to a ``[DONE]``."""
+        for payload in payloads:
+            if not isinstance(payload, (Mapping, SSEEvent)):
+                raise ProviderFormatError(
+                    f"expected a JSON object in the array, got {payload!r:.60}",
+                    payload=payload,
+                )
+            out.extend(self._feed_item(payload))
+            if self.done:
+                return
+
+    def close(self) -> list[Event]:
+        """End of stream: the last event of the body, then what the adapter still holds."""
+        out: list[Event] = []
+        if self._decoder is not None and not self.done:
+            self._decoded(self._decoder.close(), out)
+        if self._adapter is not None and not self._adapter.closed:
+            out.extend(self._adapter.close())
+        return out

@@ -1,0 +1,175 @@
+"""Anthropic Messages stream events to provider events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..errors import ProviderFormatError
+from ._base import AdapterBase, ToolCallState, error_event, int_or_none
+from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
+
+__all__ = ["AnthropicAdapter"]
+
+# Content blocks that are tool calls; all but ``tool_use`` run on Anthropic's side.
+_TOOL_BLOCKS: Final = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+
+def _anthropic_usage(usage: dict[str, Any], raw: Any) -> Usage:
+    base = int_or_none(usage.get("input_tokens"))
+    if base is not None:
+        for key in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            base += int_or_none(usage.get(key)) or 0
+    output = int_or_none(usage.get("output_tokens"))
+    details = usage.get("output_tokens_details")
+    thinking = details.get("thinking_tokens") if isinstance(details, Mapping) else None
+    total = base + output if base is not None and output is not None else None
+    return Usage(base, output, total, int_or_none(thinking), usage, raw)
+
+
+class AnthropicAdapter(AdapterBase):
+    """Anthropic Messages stream events to provider events.
+
+    ``text_delta`` gives text, ``thinking_delta`` reasoning, ``input_json_delta``
+    tool-call argument fragments. A ``tool_use`` block is a tool call whose
+    ``index`` is the content-block index; ``server_tool_use`` and
+    ``mcp_tool_use`` blocks are reported too, with ``server=True``. A call is
+    finished by its ``content_block_stop``; a call whose block never stopped
+    (``max_tokens``) is reported with ``complete=False`` at ``message_delta``.
+    ``message_delta`` gives ``Usage`` (the ``message_start`` usage updated with
+    the final counts) and ``Finished(stop_reason)``; an ``error`` event gives a
+    ``ProviderError``. ``ping`` events and the derived events of the SDK's
+    ``messages.stream()`` helper (``text``, ``input_json`` ...) are ignored.
+
+    >>> a = AnthropicAdapter()
+    >>> a.feed({"type": "content_block_start", "index": 0,
+    ...         "content_block": {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}})
+    [ToolCallStarted(index=0, id='toolu_1', name='f', choice=0, server=False)]
+    >>> a.feed({"type": "content_block_delta", "index": 0,
+    ...         "delta": {"type": "input_json_delta", "partial_json": '{"x": 1}'}})
+    [ToolCallDelta(index=0, text='{"x": 1}', choice=0, partial_args=None)]
+    >>> a.feed({"type": "content_block_stop", "index": 0})
+    [ToolCallDone(index=0, id='toolu_1', name='f', arguments='{"x": 1}', parsed={'x': 1},
+                  choice=0, server=False, complete=True)]
+    """
+
+    __slots__ = ("_blocks", "_finished", "_initial", "_usage", "_usage_sent")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._blocks: dict[int, ToolCallState] = {}
+        self._initial: dict[int, str] = {}
+        self._usage: dict[str, Any] = {}
+        self._usage_sent = False
+        self._finished = False
+
+    def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
+        kind = payload.get("type") or event
+        out: list[Event] = []
+        if kind == "content_block_delta":
+            delta = payload.get("delta")
+            if not isinstance(delta, Mapping):
+                return out
+            dkind = delta.get("type")
+            if dkind == "text_delta":
+                text = delta.get("text")
+                if text and isinstance(text, str):
+                    out.append(TextDelta(text, 0, raw))
+            elif dkind == "input_json_delta":
+                fragment = delta.get("partial_json")
+                if fragment and isinstance(fragment, str):
+                    index = payload.get("index")
+                    call = self._blocks.get(index) if isinstance(index, int) else None
+                    if call is None:
+                        raise ProviderFormatError(
+                            f"input_json_delta for content block {index!r}, which is not "
+                            "an open tool_use block",
+                            payload=payload,
+                        )
+                    out.append(call.delta(fragment, raw))
+            elif dkind == "thinking_delta":
+                thought = delta.get("thinking")
+                if thought and isinstance(thought, str):
+                    out.append(ReasoningDelta(thought, 0, raw))
+        elif kind == "content_block_start":
+            self._block_start(payload, raw, out)
+        elif kind == "content_block_stop":
+            index = payload.get("index")
+            call = self._blocks.pop(index, None) if isinstance(index, int) else None
+            if call is not None:
+                self._finish(call, raw, out, complete=True)
+        elif kind == "message_delta":
+            self._close_blocks(raw, out)
+            usage = payload.get("usage")
+            if isinstance(usage, Mapping):
+                self._usage.update((k, v) for k, v in usage.items() if v is not None)
+                self._usage_sent = True
+                out.append(_anthropic_usage(dict(self._usage), raw))
+            delta = payload.get("delta")
+            reason = delta.get("stop_reason") if isinstance(delta, Mapping) else None
+            if reason is not None and not self._finished:
+                self._finished = True
+                out.append(Finished(reason, 0, raw))
+        elif kind == "message_start":
+            message = payload.get("message")
+            usage = message.get("usage") if isinstance(message, Mapping) else None
+            if isinstance(usage, Mapping):
+                self._usage = dict(usage)
+        elif kind == "message_stop":
+            self._close_blocks(raw, out)
+        elif kind == "error":
+            error = payload.get("error")
+            out.append(error_event(error if isinstance(error, Mapping) else payload, raw))
+        return out
+
+    def _block_start(self, payload: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
+        block = payload.get("content_block")
+        index = payload.get("index")
+        if not isinstance(block, Mapping) or not isinstance(index, int):
+            return
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            if text and isinstance(text, str):
+                out.append(TextDelta(text, 0, raw))
+        elif kind == "thinking":
+            thought = block.get("thinking")
+            if thought and isinstance(thought, str):
+                out.append(ReasoningDelta(thought, 0, raw))
+        elif kind in _TOOL_BLOCKS:
+            call_id = block.get("id")
+            name = block.get("name")
+            call = ToolCallState(
+                index,
+                call_id if isinstance(call_id, str) else None,
+                name if isinstance(name, str) else "",
+                server=kind != "tool_use",
+            )
+            self._blocks[index] = call
+            given = block.get("input")
+            if given:  # an input sent whole at the start (no input_json_delta follows)
+                self._initial[index] = json.dumps(given, separators=(",", ":"), ensure_ascii=False)
+            out.append(call.started(raw))
+
+    def _finish(self, call: ToolCallState, raw: Any, out: list[Event], *, complete: bool) -> None:
+        initial = self._initial.pop(call.index, None)
+        if initial is not None and not call.parts:
+            out.append(call.delta(initial, raw))
+        out.append(call.finish(raw, complete=complete))
+
+    def _close_blocks(self, raw: Any, out: list[Event]) -> None:
+        for call in self._blocks.values():
+            self._finish(call, raw, out, complete=False)
+        self._blocks.clear()
+
+    def close(self) -> list[Event]:
+        """End of stream: unfinished calls (``complete=False``), and the usage of
+        ``message_start`` if no ``message_delta`` ever reported the final one."""
+        out: list[Event] = []
+        self._close_blocks(None, out)
+        if self._usage and not self._usage_sent:
+            self._usage_sent = True
+            out.append(_anthropic_usage(dict(self._usage), None))
+        self.closed = True
+        return out

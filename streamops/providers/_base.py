@@ -1,0 +1,233 @@
+"""What every adapter shares: reading an input item into a JSON payload, tool-call
+bookkeeping, argument parsing, usage and error helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..errors import ProviderFormatError
+from ._events import Event, ProviderError, ToolCallDelta, ToolCallDone, ToolCallStarted
+from .sse import DONE, SSEEvent
+
+__all__ = [
+    "SKIP",
+    "AdapterBase",
+    "ToolCallState",
+    "error_event",
+    "int_or_none",
+    "parse_arguments",
+    "read_item",
+]
+
+
+class _Skip:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SKIP"
+
+
+SKIP: Final[Any] = _Skip()
+"""``read_item`` result for an item that carries nothing (``ping``, empty data)."""
+
+# Events the SDKs' stream helpers derive from the raw events (with growing
+# snapshots): reading them would duplicate what the raw events already say.
+_DERIVED: Final = frozenset(
+    {
+        # anthropic client.messages.stream()
+        "text",
+        "input_json",
+        "citation",
+        "thinking",
+        "signature",
+        # openai client.chat.completions.stream()
+        "content.delta",
+        "content.done",
+        "refusal.delta",
+        "refusal.done",
+        "tool_calls.function.arguments.delta",
+        "tool_calls.function.arguments.done",
+        "logprobs.content.delta",
+        "logprobs.content.done",
+        "logprobs.refusal.delta",
+        "logprobs.refusal.done",
+    }
+)
+_NO_SNAPSHOT: Final = frozenset({"snapshot"})
+
+
+def read_item(item: Any) -> tuple[Any, str | None, Any]:
+    """Turn one input item into ``(payload, sse_event_name, raw)``.
+
+    ``item`` is an :class:`SSEEvent` (its data is parsed as JSON), a mapping (used
+    as is), or an SDK's pydantic object (``model_dump``-ed, without the growing
+    ``snapshot`` of the SDK stream helpers). ``raw`` is what events keep: the SDK
+    object, or else the parsed payload. The payload is :data:`DONE` for the
+    ``[DONE]`` sentinel and :data:`SKIP` for an item that carries nothing.
+
+    >>> read_item(SSEEvent('{"a": 1}', event="x"))
+    ({'a': 1}, 'x', {'a': 1})
+    >>> read_item(SSEEvent("[DONE]"))
+    ('[DONE]', None, None)
+    """
+    if isinstance(item, Mapping):
+        return item, None, item
+    if isinstance(item, SSEEvent):
+        return _read_sse(item.data, item.event)
+    kind = getattr(item, "type", None)
+    if kind in _DERIVED:
+        return SKIP, None, None
+    if kind == "chunk" and hasattr(item, "chunk"):  # openai chat .stream() helper
+        item = item.chunk
+    dump = getattr(item, "model_dump", None)
+    if dump is not None:
+        payload = dump(exclude_unset=True, by_alias=True, warnings=False, exclude=_NO_SNAPSHOT)
+        return payload, None, item
+    data = getattr(item, "data", None)
+    if isinstance(data, str):  # an SDK's own ServerSentEvent
+        event = getattr(item, "event", None)
+        return _read_sse(data, event if isinstance(event, str) else None)
+    raise TypeError(
+        f"expected an SSE event, a dict or an SDK stream object, not {type(item).__name__}"
+    )
+
+
+def _read_sse(data: str, event: str | None) -> tuple[Any, str | None, Any]:
+    if data.startswith(DONE):
+        return DONE, None, None
+    if not data or data.isspace():
+        return SKIP, None, None
+    try:
+        payload = json.loads(data)
+    except ValueError as exc:
+        raise ProviderFormatError(
+            f"event data is not JSON ({exc}): {data[:60]!r}", payload=data, received=data
+        ) from exc
+    if not isinstance(payload, dict):
+        raise ProviderFormatError(
+            f"event data is not a JSON object: {data[:60]!r}", payload=payload, received=data
+        )
+    return payload, event, payload
+
+
+def parse_arguments(arguments: str, *, complete: bool = True) -> Any:
+    """Parse a tool call's argument text: the value, ``{}`` for no text at all (a
+    complete call to a tool without parameters), ``None`` if it is not JSON.
+
+    >>> parse_arguments('{"a": 1}'), parse_arguments(""), parse_arguments('{"a": ')
+    ({'a': 1}, {}, None)
+    """
+    if not arguments or arguments.isspace():
+        return {} if complete else None
+    try:
+        return json.loads(arguments)
+    except ValueError:
+        return None
+
+
+def int_or_none(value: Any) -> int | None:
+    """``value`` if it is an int (not a bool), else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def error_event(error: Any, raw: Any) -> ProviderError:
+    """A :class:`ProviderError` from a provider's error object (or a bare message).
+
+    >>> error_event({"type": "overloaded_error", "message": "Overloaded"}, None)
+    ProviderError(message='Overloaded', code=None, error_type='overloaded_error',
+                  body={'type': 'overloaded_error', 'message': 'Overloaded'})
+    """
+    if isinstance(error, Mapping):
+        message = error.get("message")
+        code = error.get("code")
+        if code is None:
+            code = error.get("status")
+        kind = error.get("type")
+        return ProviderError(
+            message if isinstance(message, str) else ("" if message is None else str(message)),
+            code if isinstance(code, (str, int)) else None,
+            kind if isinstance(kind, str) else None,
+            error,
+            raw,
+        )
+    return ProviderError("" if error is None else str(error), body=error, raw=raw)
+
+
+class ToolCallState:
+    """One tool call being assembled: its identity and argument fragments."""
+
+    __slots__ = ("choice", "done", "id", "index", "name", "parts", "server")
+
+    def __init__(
+        self, index: int, id: str | None, name: str, *, choice: int = 0, server: bool = False
+    ) -> None:
+        self.index = index
+        self.id = id
+        self.name = name
+        self.choice = choice
+        self.server = server
+        self.parts: list[str] = []
+        self.done = False
+
+    def started(self, raw: Any) -> ToolCallStarted:
+        return ToolCallStarted(self.index, self.id, self.name, self.choice, self.server, raw)
+
+    def delta(self, text: str, raw: Any) -> ToolCallDelta:
+        self.parts.append(text)
+        return ToolCallDelta(self.index, text, self.choice, None, raw)
+
+    def finish(
+        self, raw: Any, *, complete: bool = True, arguments: str | None = None
+    ) -> ToolCallDone:
+        """The :class:`ToolCallDone` for this call; ``arguments`` overrides the fragments."""
+        self.done = True
+        if arguments is None:
+            arguments = "".join(self.parts)
+        return ToolCallDone(
+            self.index,
+            self.id,
+            self.name,
+            arguments,
+            parse_arguments(arguments, complete=complete),
+            self.choice,
+            self.server,
+            complete,
+            raw,
+        )
+
+
+class AdapterBase:
+    """The sync core shape: ``feed(item) -> list[Event]``, ``close() -> list[Event]``.
+
+    Subclasses implement :meth:`_payload` (one JSON payload, with the SSE event
+    name if any, and the raw item) and may extend :meth:`close`.
+    """
+
+    __slots__ = ("closed", "done")
+
+    def __init__(self) -> None:
+        self.done = False
+        """Whether the ``[DONE]`` sentinel was seen (later items are ignored)."""
+        self.closed = False
+
+    def feed(self, item: Any) -> list[Event]:
+        """Interpret one item of the provider's stream; return the events it produced."""
+        if self.done:
+            return []
+        payload, event, raw = read_item(item)
+        if payload is SKIP:
+            return []
+        if payload is DONE:
+            self.done = True
+            return []
+        return self._payload(payload, event, raw)
+
+    def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
+        raise NotImplementedError
+
+    def close(self) -> list[Event]:
+        """End of stream: report what is still open (unfinished tool calls ...)."""
+        self.closed = True
+        return []

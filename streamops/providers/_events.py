@@ -1,0 +1,247 @@
+"""The provider-neutral events every adapter emits.
+
+One vocabulary for every provider (DESIGN.md section 6)::
+
+    TextDelta(text)                       a piece of the answer text
+    ReasoningDelta(text)                  a piece of the model's reasoning / thinking
+    Refusal(text)                         a piece of a refusal (OpenAI structured outputs)
+    ToolCallStarted(index, id, name)      a tool call began
+    ToolCallDelta(index, text)            a fragment of its JSON arguments
+    ToolCallDone(index, id, name, arguments, parsed)
+                                          the provider said the call is finished
+    Usage(input_tokens, output_tokens, ...)  token counts (the last one is the total)
+    Finished(reason)                      the provider's finish / stop reason
+    ProviderError(message, code, ...)     an in-band error (an ``error`` event or object)
+
+Every event keeps the provider's own object in ``raw`` (the parsed JSON ``dict``,
+or the SDK's typed object when the input was one). ``raw`` is left out of
+``repr`` and of ``==``, so the same stream read from raw bytes and from SDK
+objects gives equal events. Events about one generated answer carry ``choice``
+(OpenAI ``n > 1``, Gemini ``candidateCount``); it is ``0`` otherwise.
+
+The records are ``@dataclass(slots=True)`` (not frozen: they are built on the
+hot path).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+__all__ = [
+    "Event",
+    "Finished",
+    "ProviderError",
+    "ReasoningDelta",
+    "Refusal",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallDone",
+    "ToolCallStarted",
+    "Usage",
+]
+
+
+@dataclass(slots=True)
+class TextDelta:
+    """A fragment of the answer text of one choice (never empty).
+
+    >>> TextDelta("Hel")
+    TextDelta(text='Hel', choice=0)
+    """
+
+    text: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    """A fragment of the model's visible reasoning (``reasoning_content``, ``thinking``,
+    Gemini ``thought`` parts, Responses reasoning summaries).
+
+    >>> ReasoningDelta("Let me think")
+    ReasoningDelta(text='Let me think', choice=0)
+    """
+
+    text: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Refusal:
+    """A fragment of a refusal message (the model declined to answer).
+
+    >>> Refusal("I can't help with that.")
+    Refusal(text="I can't help with that.", choice=0)
+    """
+
+    text: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ToolCallStarted:
+    """A tool call began. ``index`` identifies the call within its choice for the
+    following :class:`ToolCallDelta` / :class:`ToolCallDone` events.
+
+    ``id`` is the provider's call id (``None`` where the provider has none, as
+    Gemini mostly). ``server`` is true for tools the provider runs itself
+    (Anthropic ``server_tool_use``, Responses ``web_search_call`` ...): there is
+    nothing for the caller to execute.
+
+    >>> ToolCallStarted(0, "call_1", "get_weather")
+    ToolCallStarted(index=0, id='call_1', name='get_weather', choice=0, server=False)
+    """
+
+    index: int
+    id: str | None
+    name: str
+    choice: int = 0
+    server: bool = False
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call's JSON argument text (never empty).
+
+    The fragments of one call, joined, spell :attr:`ToolCallDone.arguments`.
+    ``partial_args`` is left ``None`` by the adapters; the tool-call assembler
+    fills it with the partial value parsed so far.
+
+    >>> ToolCallDelta(0, '{"city": "Par')
+    ToolCallDelta(index=0, text='{"city": "Par', choice=0, partial_args=None)
+    """
+
+    index: int
+    text: str
+    choice: int = 0
+    partial_args: Any = None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ToolCallDone:
+    """A tool call is finished: the provider said so, or the stream ended.
+
+    Attributes:
+        index, id, name, choice, server: as in :class:`ToolCallStarted`.
+        arguments: the complete argument text, exactly as the provider sent it
+            (for Gemini, which sends an object, its compact JSON).
+        parsed: ``json.loads(arguments)``; ``{}`` for a complete call with no
+            argument text at all (a tool without parameters); ``None`` when the
+            text is not valid JSON (the raw text stays in ``arguments``).
+        complete: ``False`` when the provider never said the call was finished
+            (the stream ended, or stopped for ``length`` / ``max_tokens``): the
+            arguments are probably cut off. Such calls are reported rather than
+            dropped; do not execute them.
+
+    >>> ToolCallDone(0, "call_1", "get_weather", '{"city": "Paris"}', {"city": "Paris"})
+    ToolCallDone(index=0, id='call_1', name='get_weather', arguments='{"city": "Paris"}',
+                 parsed={'city': 'Paris'}, choice=0, server=False, complete=True)
+    """
+
+    index: int
+    id: str | None
+    name: str
+    arguments: str
+    parsed: Any
+    choice: int = 0
+    server: bool = False
+    complete: bool = True
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts reported by the provider.
+
+    The normalised counts are ``None`` when the provider did not report them.
+    ``input_tokens`` includes cached input (for Anthropic: ``input_tokens +
+    cache_creation_input_tokens + cache_read_input_tokens``); ``output_tokens``
+    includes reasoning tokens (for Gemini: ``candidatesTokenCount +
+    thoughtsTokenCount``). ``details`` is the provider's own usage object (for
+    Anthropic, the ``message_start`` usage updated by the ``message_delta``
+    usage). A provider may report usage more than once; the last one is the
+    total.
+
+    >>> Usage(10, 5, 15)
+    Usage(input_tokens=10, output_tokens=5, total_tokens=15, reasoning_tokens=None, details={})
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Finished:
+    """A choice finished; ``reason`` is the provider's own word for why.
+
+    ``"stop"``, ``"length"``, ``"tool_calls"``, ``"content_filter"`` (OpenAI
+    Chat); ``"end_turn"``, ``"max_tokens"``, ``"tool_use"``, ``"stop_sequence"``
+    (Anthropic); ``"completed"``, ``"incomplete"``, ``"failed"`` (the Responses
+    status); ``"STOP"``, ``"MAX_TOKENS"``, ``"SAFETY"`` ... (Gemini). Emitted
+    once per choice, when the provider says it; usage may follow it. A stream
+    that ends without the provider's finish signal produces no ``Finished``.
+
+    >>> Finished("stop")
+    Finished(reason='stop', choice=0)
+    """
+
+    reason: str | None
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ProviderError:
+    """An error the provider reported inside the stream (not an exception).
+
+    Attributes:
+        message: the error message ("" if the provider gave none).
+        code: the provider's error code (``"insufficient_quota"``, ``400`` ...).
+        error_type: the provider's error type (``"overloaded_error"`` ...).
+        body: the provider's error object.
+
+    >>> ProviderError("Overloaded", error_type="overloaded_error")
+    ProviderError(message='Overloaded', code=None, error_type='overloaded_error', body=None)
+    """
+
+    message: str
+    code: str | int | None = None
+    error_type: str | None = None
+    body: Any = None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+Event: TypeAlias = (
+    TextDelta
+    | ReasoningDelta
+    | Refusal
+    | ToolCallStarted
+    | ToolCallDelta
+    | ToolCallDone
+    | Usage
+    | Finished
+    | ProviderError
+)
+"""Any provider event."""
+
+EVENT_TYPES: tuple[type, ...] = (
+    TextDelta,
+    ReasoningDelta,
+    Refusal,
+    ToolCallStarted,
+    ToolCallDelta,
+    ToolCallDone,
+    Usage,
+    Finished,
+    ProviderError,
+)

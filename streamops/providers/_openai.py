@@ -1,0 +1,434 @@
+"""OpenAI adapters: Chat Completions (and OpenAI-compatible servers) and Responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..errors import ProviderFormatError
+from ._base import AdapterBase, ToolCallState, error_event, int_or_none
+from ._events import (
+    Event,
+    Finished,
+    ReasoningDelta,
+    Refusal,
+    TextDelta,
+    Usage,
+)
+
+__all__ = ["OpenAIChatAdapter", "OpenAIResponsesAdapter"]
+
+# Finish reasons that cut the output off: tool calls still open then are incomplete.
+_TRUNCATING: Final = frozenset({"length", "content_filter", "max_tokens"})
+
+
+def _chat_usage(usage: Mapping[str, Any], raw: Any) -> Usage:
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
+    return Usage(
+        int_or_none(usage.get("prompt_tokens")),
+        int_or_none(usage.get("completion_tokens")),
+        int_or_none(usage.get("total_tokens")),
+        int_or_none(reasoning),
+        dict(usage),
+        raw,
+    )
+
+
+class OpenAIChatAdapter(AdapterBase):
+    """Chat Completions chunks (``chat.completion.chunk``) to provider events.
+
+    Handles every choice of ``n > 1`` (events carry ``choice``), ``refusal``
+    deltas, the usage-only last chunk of ``stream_options.include_usage``, and
+    the quirks of OpenAI-compatible servers: ``reasoning_content`` (DeepSeek) and
+    ``reasoning`` (OpenRouter, Groq) deltas, ``content`` given as a list of typed
+    parts (Mistral ``text`` / ``thinking``), tool-call deltas without ``index``
+    (a new ``id`` starts a new call), Groq's ``x_groq.usage``, an in-band
+    ``error`` object in a chunk or an ``event: error`` event, and a
+    ``finish_reason`` repeated on several chunks (reported once).
+
+    A tool call is finished (``ToolCallDone``) when the next call of the same
+    choice starts or the choice's ``finish_reason`` arrives; calls still open at
+    a ``length`` / ``content_filter`` finish or at the end of the stream are
+    reported with ``complete=False``.
+
+    >>> a = OpenAIChatAdapter()
+    >>> a.feed({"choices": [{"index": 0, "delta": {"content": "Hi"}}]})
+    [TextDelta(text='Hi', choice=0)]
+    >>> a.feed({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    [Finished(reason='stop', choice=0)]
+    """
+
+    __slots__ = ("_calls", "_finished", "_last", "_next", "_open")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._calls: dict[tuple[int, int], ToolCallState] = {}
+        self._open: list[ToolCallState] = []
+        self._last: dict[int, ToolCallState] = {}
+        self._next: dict[int, int] = {}
+        self._finished: set[int] = set()
+
+    def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
+        out: list[Event] = []
+        if event == "error":
+            error = payload.get("error")
+            out.append(error_event(error if error is not None else payload, raw))
+            return out
+        choices = payload.get("choices")
+        if choices:
+            for pos, choice in enumerate(choices):
+                if not isinstance(choice, Mapping):
+                    continue
+                ci = choice.get("index")
+                if not isinstance(ci, int):
+                    ci = pos
+                delta = choice.get("delta")
+                if delta:
+                    self._delta(ci, delta, raw, out)
+                reason = choice.get("finish_reason")
+                if reason is not None and ci not in self._finished:
+                    self._finished.add(ci)
+                    self._close_calls(ci, raw, out, complete=reason not in _TRUNCATING)
+                    out.append(Finished(reason, ci, raw))
+        usage = payload.get("usage")
+        if usage is None:
+            extra = payload.get("x_groq")
+            if isinstance(extra, Mapping):
+                usage = extra.get("usage")
+        if isinstance(usage, Mapping) and usage:
+            out.append(_chat_usage(usage, raw))
+        error = payload.get("error")
+        if error:
+            out.append(error_event(error, raw))
+        return out
+
+    def _delta(self, ci: int, delta: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning and isinstance(reasoning, str):
+            out.append(ReasoningDelta(reasoning, ci, raw))
+        content = delta.get("content")
+        if content:
+            if isinstance(content, str):
+                out.append(TextDelta(content, ci, raw))
+            elif isinstance(content, list):
+                self._content_parts(ci, content, raw, out)
+        refusal = delta.get("refusal")
+        if refusal and isinstance(refusal, str):
+            out.append(Refusal(refusal, ci, raw))
+        tool_calls = delta.get("tool_calls")
+        if tool_calls:
+            for tc in tool_calls:
+                if isinstance(tc, Mapping):
+                    self._tool_delta(ci, tc, raw, out)
+        function_call = delta.get("function_call")  # the deprecated `functions` API
+        if isinstance(function_call, Mapping) and function_call:
+            self._tool_delta(ci, {"index": 0, "function": function_call}, raw, out)
+
+    @staticmethod
+    def _content_parts(ci: int, parts: list[Any], raw: Any, out: list[Event]) -> None:
+        for part in parts:
+            if isinstance(part, str):
+                if part:
+                    out.append(TextDelta(part, ci, raw))
+                continue
+            if not isinstance(part, Mapping):
+                continue
+            kind = part.get("type")
+            if kind == "text":
+                text = part.get("text")
+                if text and isinstance(text, str):
+                    out.append(TextDelta(text, ci, raw))
+            elif kind in ("thinking", "reasoning"):
+                thought = part.get("thinking", part.get("text"))
+                if isinstance(thought, list):
+                    thought = "".join(
+                        p.get("text") or "" if isinstance(p, Mapping) else str(p) for p in thought
+                    )
+                if thought and isinstance(thought, str):
+                    out.append(ReasoningDelta(thought, ci, raw))
+
+    def _tool_delta(self, ci: int, tc: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
+        function = tc.get("function")
+        if not isinstance(function, Mapping):
+            function = {}
+        call_id = tc.get("id") or None
+        name = function.get("name") or None
+        index = tc.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            # No index (some compatible servers): a new id starts a new call.
+            last = self._last.get(ci)
+            if last is None or last.done or (call_id is not None and call_id != last.id):
+                index = self._next.get(ci, 0)
+            else:
+                index = last.index
+        call = self._calls.get((ci, index))
+        if call is None:
+            # A new call: the previous calls of this choice are finished.
+            self._close_calls(ci, raw, out, complete=True)
+            call = ToolCallState(index, call_id, name or "", choice=ci)
+            self._calls[(ci, index)] = call
+            self._open.append(call)
+            self._last[ci] = call
+            self._next[ci] = max(self._next.get(ci, 0), index + 1)
+            out.append(call.started(raw))
+        else:
+            if call.done:
+                raise ProviderFormatError(
+                    f"tool call {index} of choice {ci} received arguments after the next "
+                    "call had started (interleaved tool calls are not supported)",
+                    payload=tc,
+                )
+            if call_id and not call.id:
+                call.id = call_id
+            if name and not call.name:
+                call.name = name
+        arguments = function.get("arguments")
+        if arguments:
+            if not isinstance(arguments, str):  # some servers send an object
+                arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+            out.append(call.delta(arguments, raw))
+
+    def _close_calls(self, ci: int, raw: Any, out: list[Event], *, complete: bool) -> None:
+        if not self._open:
+            return
+        keep: list[ToolCallState] = []
+        for call in self._open:
+            if call.choice == ci:
+                out.append(call.finish(raw, complete=complete))
+            else:
+                keep.append(call)
+        self._open = keep
+
+    def close(self) -> list[Event]:
+        """End of stream: calls never finished come out with ``complete=False``."""
+        out: list[Event] = [call.finish(None, complete=False) for call in self._open]
+        self._open = []
+        self.closed = True
+        return out
+
+
+# Responses output items that are tool calls, with what carries their arguments.
+_ARGUMENT_ITEMS: Final = {
+    "function_call": ("arguments", False),
+    "custom_tool_call": ("input", False),
+    "mcp_call": ("arguments", True),
+}
+# Built-in tools that OpenAI runs itself (other *_call items are run by the caller).
+_SERVER_ITEMS: Final = frozenset(
+    {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call"}
+)
+# Item fields that are not a built-in call's input.
+_NOT_INPUT: Final = frozenset(
+    {"id", "type", "status", "call_id", "output", "outputs", "result", "results"}
+)
+_DELTA_EVENTS: Final = frozenset(
+    {
+        "response.function_call_arguments.delta",
+        "response.custom_tool_call_input.delta",
+        "response.mcp_call_arguments.delta",
+    }
+)
+_DONE_EVENTS: Final = {
+    "response.function_call_arguments.done": "arguments",
+    "response.custom_tool_call_input.done": "input",
+    "response.mcp_call_arguments.done": "arguments",
+}
+_END_EVENTS: Final = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_REASONING_EVENTS: Final = frozenset(
+    {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
+)
+
+
+def _responses_usage(usage: Mapping[str, Any], raw: Any) -> Usage:
+    details = usage.get("output_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
+    return Usage(
+        int_or_none(usage.get("input_tokens")),
+        int_or_none(usage.get("output_tokens")),
+        int_or_none(usage.get("total_tokens")),
+        int_or_none(reasoning),
+        dict(usage),
+        raw,
+    )
+
+
+class OpenAIResponsesAdapter(AdapterBase):
+    """Responses API stream events (``response.*``) to provider events.
+
+    ``response.output_text.delta`` gives text, ``response.refusal.delta`` a
+    refusal, reasoning summary / text deltas give reasoning. A ``function_call``
+    (or ``custom_tool_call``, ``mcp_call``) output item gives a tool call whose
+    ``index`` is its ``output_index`` and whose ``id`` is its ``call_id``; it is
+    finished by ``response.function_call_arguments.done`` (or the item's
+    ``output_item.done``). Other ``*_call`` items (``web_search_call`` ...) are
+    reported at their ``output_item.done`` with the item's other fields as JSON
+    arguments; the ones OpenAI runs itself have ``server=True``.
+    ``response.completed`` / ``incomplete`` / ``failed`` give ``Usage`` and
+    ``Finished(status)``; an ``error`` event or the failed response's ``error``
+    give a ``ProviderError``.
+
+    >>> a = OpenAIResponsesAdapter()
+    >>> a.feed({"type": "response.output_text.delta", "delta": "Hi"})
+    [TextDelta(text='Hi', choice=0)]
+    >>> a.feed({"type": "response.completed", "response": {"status": "completed"}})
+    [Finished(reason='completed', choice=0)]
+    """
+
+    __slots__ = ("_by_index", "_by_item", "_finished")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_item: dict[str, ToolCallState] = {}
+        self._by_index: dict[int, ToolCallState] = {}
+        self._finished = False
+
+    def _find(self, payload: Mapping[str, Any]) -> ToolCallState | None:
+        item_id = payload.get("item_id")
+        call = self._by_item.get(item_id) if isinstance(item_id, str) else None
+        if call is None:
+            index = payload.get("output_index")
+            if isinstance(index, int):
+                call = self._by_index.get(index)
+        return call
+
+    def _add(self, item: Mapping[str, Any], index: int, raw: Any, out: list[Event]) -> None:
+        kind = item.get("type")
+        if not isinstance(kind, str) or not kind.endswith("_call"):
+            return
+        if kind in _ARGUMENT_ITEMS:
+            server = _ARGUMENT_ITEMS[kind][1]
+            call_id = item.get("id") if server else item.get("call_id")
+            name = item.get("name")
+        else:
+            server = kind in _SERVER_ITEMS
+            call_id = item.get("call_id") or item.get("id")
+            name = kind[: -len("_call")]
+        call = ToolCallState(
+            index,
+            call_id if isinstance(call_id, str) else None,
+            name if isinstance(name, str) else "",
+            server=server,
+        )
+        item_id = item.get("id")
+        if isinstance(item_id, str):
+            self._by_item[item_id] = call
+        self._by_index[index] = call
+        out.append(call.started(raw))
+
+    @staticmethod
+    def _complete(
+        call: ToolCallState, arguments: Any, raw: Any, out: list[Event], complete: bool = True
+    ) -> None:
+        """Finish ``call`` with the provider's complete ``arguments`` (if a string),
+        first sending as a delta whatever of them the deltas did not carry."""
+        if isinstance(arguments, str):
+            sent = "".join(call.parts)
+            if arguments != sent and arguments.startswith(sent):
+                out.append(call.delta(arguments[len(sent) :], raw))
+            out.append(call.finish(raw, complete=complete, arguments=arguments))
+        else:
+            out.append(call.finish(raw, complete=complete))
+
+    def _item_done(self, item: Mapping[str, Any], index: int, raw: Any, out: list[Event]) -> None:
+        item_id = item.get("id")
+        call = self._by_item.get(item_id) if isinstance(item_id, str) else None
+        if call is None:
+            call = self._by_index.get(index)
+        if call is None:
+            before = len(out)
+            self._add(item, index, raw, out)
+            if len(out) == before:
+                return
+            call = self._by_index[index]
+        if call.done:
+            return
+        kind = item.get("type")
+        if kind in _ARGUMENT_ITEMS:
+            self._complete(call, item.get(_ARGUMENT_ITEMS[kind][0]), raw, out)
+        else:
+            fields = {k: v for k, v in item.items() if k not in _NOT_INPUT}
+            self._complete(
+                call, json.dumps(fields, separators=(",", ":"), ensure_ascii=False), raw, out
+            )
+
+    def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
+        kind = payload.get("type") or event
+        out: list[Event] = []
+        if kind == "response.output_text.delta":
+            delta = payload.get("delta")
+            if delta and isinstance(delta, str):
+                out.append(TextDelta(delta, 0, raw))
+        elif kind in _DELTA_EVENTS:
+            delta = payload.get("delta")
+            call = self._find(payload)
+            if call is None:
+                index = payload.get("output_index")
+                self._add(
+                    {"type": "function_call", "id": payload.get("item_id")},
+                    index if isinstance(index, int) else len(self._by_index),
+                    raw,
+                    out,
+                )
+                call = self._find(payload)
+            if delta and isinstance(delta, str) and call is not None and not call.done:
+                out.append(call.delta(delta, raw))
+        elif kind in _DONE_EVENTS:
+            call = self._find(payload)
+            if call is not None and not call.done:
+                self._complete(call, payload.get(_DONE_EVENTS[kind]), raw, out)
+        elif kind in _REASONING_EVENTS:
+            delta = payload.get("delta")
+            if delta and isinstance(delta, str):
+                out.append(ReasoningDelta(delta, 0, raw))
+        elif kind == "response.refusal.delta":
+            delta = payload.get("delta")
+            if delta and isinstance(delta, str):
+                out.append(Refusal(delta, 0, raw))
+        elif kind == "response.output_item.added" or kind == "response.output_item.done":
+            item = payload.get("item")
+            index = payload.get("output_index")
+            if isinstance(item, Mapping):
+                if not isinstance(index, int):
+                    index = len(self._by_index)
+                if kind == "response.output_item.added":
+                    self._add(item, index, raw, out)
+                else:
+                    self._item_done(item, index, raw, out)
+        elif kind in _END_EVENTS:
+            self._end(payload, kind, raw, out)
+        elif kind == "error":
+            error = payload.get("error")
+            out.append(error_event(error if isinstance(error, Mapping) else payload, raw))
+        return out
+
+    def _end(self, payload: Mapping[str, Any], kind: str, raw: Any, out: list[Event]) -> None:
+        response = payload.get("response")
+        if not isinstance(response, Mapping):
+            response = {}
+        status = response.get("status")
+        if not isinstance(status, str):
+            status = kind[len("response.") :]
+        out.extend(
+            call.finish(raw, complete=status == "completed")
+            for call in self._by_index.values()
+            if not call.done
+        )
+        usage = response.get("usage")
+        if isinstance(usage, Mapping) and usage:
+            out.append(_responses_usage(usage, raw))
+        error = response.get("error")
+        if error:
+            out.append(error_event(error, raw))
+        if not self._finished:
+            self._finished = True
+            out.append(Finished(status, 0, raw))
+
+    def close(self) -> list[Event]:
+        """End of stream: calls never finished come out with ``complete=False``."""
+        out: list[Event] = [
+            call.finish(None, complete=False) for call in self._by_index.values() if not call.done
+        ]
+        self.closed = True
+        return out

@@ -1,0 +1,411 @@
+"""Server-sent events: a push decoder (``feed`` / ``close``) following the WHATWG
+EventSource parsing rules, with no I/O and no event loop, and the
+:func:`sse_events` operator, a thin loop over it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .._core import operator
+from ..errors import SSEError
+
+__all__ = ["DONE", "SSEDecoder", "SSEEvent", "sse_events"]
+
+DONE: Final = "[DONE]"
+"""The data of the sentinel event OpenAI-style servers send last (``data: [DONE]``)."""
+
+_line_break = re.compile(r"\r\n|\r|\n")
+_field_name = re.compile(r"[A-Za-z0-9_.-]+").fullmatch
+_BOM: Final = "\ufeff"
+
+
+@dataclass(slots=True)
+class SSEEvent:
+    """One dispatched server-sent event.
+
+    Attributes:
+        data: the ``data:`` lines of the event joined with ``"\\n"``.
+        event: the ``event:`` field, ``"message"`` when absent (as in a browser).
+        id: the last event id seen so far in the stream (``id:`` persists across
+            events, as in a browser); ``""`` if none.
+        retry: the reconnection time (ms) a ``retry:`` line in this event set, or
+            ``None``.
+
+    >>> SSEEvent('{"a": 1}').json()
+    {'a': 1}
+    >>> SSEEvent("[DONE]").is_done
+    True
+    """
+
+    data: str
+    event: str = "message"
+    id: str = ""
+    retry: int | None = None
+
+    def json(self) -> Any:
+        """The data parsed as JSON (``json.loads``)."""
+        return json.loads(self.data)
+
+    @property
+    def is_done(self) -> bool:
+        """Whether this is the ``[DONE]`` end-of-stream sentinel."""
+        return self.data.startswith(DONE)
+
+
+class SSEDecoder:
+    """Decode a server-sent-event stream pushed in chunks of bytes or text.
+
+    ``feed(chunk)`` returns the events the chunk completed; ``close()`` returns
+    the last one. Chunks may be cut anywhere: inside a line, between the ``\\r``
+    and ``\\n`` of a CRLF, inside a UTF-8 character. Only the unfinished line and
+    the unfinished event are carried between calls, so the total cost is linear
+    in the input whatever the chunking.
+
+    Parsing follows the WHATWG EventSource rules: LF, CRLF and CR line endings;
+    one leading byte-order mark skipped; ``data:`` lines joined with ``\\n``; one
+    space after the colon removed; ``event:``, ``id:`` (ignored if it contains
+    NUL; persists across events) and ``retry:`` (digits only) fields; comment
+    lines (``: ping``, ``: OPENROUTER PROCESSING``) ignored; an event with no
+    ``data`` line is not dispatched; unknown field names are ignored. One
+    deliberate difference: an event still open when the stream ends (no final
+    blank line) is dispatched by :meth:`close` rather than dropped, because
+    real servers and recorded fixtures end that way.
+
+    Args:
+        strict: raise :class:`~streamops.SSEError` on a line that cannot be an
+            SSE field at all (for example a JSON or HTML body, whose first line
+            starts with ``{``, ``[`` or ``<``), instead of ignoring it as the
+            WHATWG rules would. A field name must be made of ASCII letters,
+            digits, ``_``, ``-`` and ``.``.
+
+    Raises:
+        SSEError: invalid UTF-8, a stream ending inside a UTF-8 character, a
+            text chunk after an incomplete UTF-8 sequence, or (``strict``) a
+            line that is not SSE. ``offset`` is a byte offset for bytes input,
+            a character offset for text input; ``received`` is the text decoded
+            so far.
+
+    Events complete only at their blank line:
+
+    >>> d = SSEDecoder()
+    >>> d.feed(b"event: delta\\r\\ndata: {\\"a\\"")
+    []
+    >>> d.feed(b": 1}\\r\\n: keep-alive\\r\\ndata: 2\\r\\n\\r\\n")
+    [SSEEvent(data='{"a": 1}\\n2', event='delta', id='', retry=None)]
+    >>> d.close()
+    []
+
+    A last event without the final blank line comes out at ``close()``:
+
+    >>> d = SSEDecoder()
+    >>> d.feed("data: [DONE]")
+    []
+    >>> d.close()
+    [SSEEvent(data='[DONE]', event='message', id='', retry=None)]
+    """
+
+    __slots__ = (
+        "_block_retry",
+        "_bytes_in",
+        "_chars_in",
+        "_closed",
+        "_cr",
+        "_data",
+        "_decoder",
+        "_error",
+        "_event",
+        "_id",
+        "_partial",
+        "_received",
+        "_started",
+        "_strict",
+        "retry",
+    )
+
+    def __init__(self, *, strict: bool = True) -> None:
+        self._strict = strict
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._bytes_in = 0
+        self._chars_in = 0
+        self._started = False
+        self._cr = False
+        self._partial: list[str] = []
+        self._data: list[str] = []
+        self._event = ""
+        self._id = ""
+        self._block_retry: int | None = None
+        self._received: list[str] = []
+        self._closed = False
+        self._error: SSEError | None = None
+        self.retry: int | None = None
+        """The last reconnection time (ms) a ``retry:`` line set, or ``None``."""
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id seen (to send as ``Last-Event-ID`` when reconnecting).
+
+        >>> d = SSEDecoder()
+        >>> _ = d.feed("id: 7\\ndata: x\\n\\n")
+        >>> d.last_event_id
+        '7'
+        """
+        return self._id
+
+    @property
+    def received(self) -> str:
+        """All the text decoded so far (joined on demand)."""
+        return "".join(self._received)
+
+    # -- errors --------------------------------------------------------
+
+    def _pending_bytes(self) -> int:
+        if self._decoder is None:
+            return 0
+        return len(self._decoder.getstate()[0])
+
+    def _error_at(self, message: str, tail: str) -> SSEError:
+        """An error about the text ``tail``, which runs to the end of the text decoded so far."""
+        if self._decoder is not None:
+            offset = self._bytes_in - self._pending_bytes() - len(tail.encode("utf-8", "replace"))
+        else:
+            offset = self._chars_in - len(tail)
+        return SSEError(message, offset=max(0, offset), received=self.received)
+
+    # -- feeding -------------------------------------------------------
+
+    def feed(self, chunk: bytes | bytearray | memoryview | str) -> list[SSEEvent]:
+        """Decode the next chunk; return the events it completed.
+
+        If the chunk is broken part-way, the events completed before the problem
+        are returned and the error is raised by the next call (``feed`` or
+        ``close``), so no event is lost; with no such events it is raised at once.
+
+        >>> SSEDecoder().feed(b"data: caf\\xc3")
+        []
+        """
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            raise SSEError("feed() after close()", offset=self._bytes_in or self._chars_in)
+        error: SSEError | None = None
+        if isinstance(chunk, str):
+            if self._pending_bytes():
+                raise self._fail(
+                    self._error_at("a text chunk arrived inside a UTF-8 character", "")
+                )
+            text = chunk
+        else:
+            data = bytes(chunk)
+            decoder = self._decoder
+            if decoder is None:
+                decoder = self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+            pending = self._pending_bytes()
+            try:
+                text = decoder.decode(data)
+            except UnicodeDecodeError as exc:
+                # Decode up to the bad byte, so what came before it is still read.
+                text = exc.object[: exc.start].decode("utf-8")
+                error = SSEError(
+                    f"invalid UTF-8 ({exc.reason})",
+                    offset=self._bytes_in - pending + exc.start,
+                )
+                error.__cause__ = exc
+                data = data[: max(0, exc.start - pending)]
+                decoder.reset()
+            self._bytes_in += len(data)
+        out: list[SSEEvent] = []
+        if text:
+            self._chars_in += len(text)
+            self._received.append(text)
+            if not self._started:
+                self._started = True
+                if text[0] == _BOM:
+                    text = text[1:]
+            try:
+                self._feed_text(text, out)
+            except SSEError as exc:
+                error = exc
+        if error is not None:
+            error.received = self.received
+            self._error = error
+            if not out:
+                raise error
+        return out
+
+    def _fail(self, error: SSEError) -> SSEError:
+        self._error = error
+        return error
+
+    def _feed_text(self, text: str, out: list[SSEEvent]) -> None:
+        if self._cr:
+            self._cr = False
+            if text[:1] == "\n":
+                text = text[1:]
+        if not text:
+            return
+        if "\r" in text:
+            lines = _line_break.split(text)
+            self._cr = text[-1] == "\r"
+        else:
+            lines = text.split("\n")
+        tail = lines.pop()
+        if not lines:
+            if tail:
+                self._partial.append(tail)
+            return
+        if self._partial:
+            self._partial.append(lines[0])
+            lines[0] = "".join(self._partial)
+            self._partial = []
+        self._lines(lines, out, text)
+        if tail:
+            self._partial.append(tail)
+
+    def _lines(self, lines: list[str], out: list[SSEEvent], text: str) -> None:
+        """Interpret complete lines (the hot loop)."""
+        data = self._data
+        for line in lines:
+            if not line:
+                if data:
+                    out.append(
+                        SSEEvent(
+                            "\n".join(data), self._event or "message", self._id, self._block_retry
+                        )
+                    )
+                    data = self._data = []
+                self._event = ""
+                self._block_retry = None
+                continue
+            if line[0] == ":":
+                continue
+            if line.startswith("data:"):
+                value = line[5:]
+                data.append(value[1:] if value[:1] == " " else value)
+                continue
+            name, _, value = line.partition(":")
+            if value[:1] == " ":
+                value = value[1:]
+            if name == "event":
+                self._event = value
+            elif name == "data":
+                data.append(value)
+            elif name == "id":
+                if "\0" not in value:
+                    self._id = value
+            elif name == "retry":
+                if value.isascii() and value.isdigit():
+                    self.retry = self._block_retry = int(value)
+            elif self._strict and not _field_name(name):
+                raise self._bad_line(line, lines, text)
+
+    def _bad_line(self, line: str, lines: list[str], text: str) -> SSEError:
+        # Where the line starts, as the text from it to the end (slow path, errors only).
+        k = lines.index(line)
+        if k == 0:
+            first = _line_break.search(text)
+            tail = line + text[first.start() :] if first is not None else line
+        else:
+            tail = text[list(_line_break.finditer(text))[k - 1].end() :]
+        message = (
+            "expected an SSE field ('data:', 'event:', 'id:', 'retry:') or a ':' comment,"
+            f" got {line[:40]!r}"
+        )
+        if line[0] in "{[":
+            message += (
+                " (a JSON body, not an event stream? read it with"
+                " events(provider=...) instead of sse_events())"
+            )
+        elif line[0] == "<":
+            message += " (an HTML page, not an event stream?)"
+        return self._error_at(message, tail)
+
+    def close(self) -> list[SSEEvent]:
+        """End the stream: dispatch an event left open by a missing final blank line.
+
+        Calling it again returns ``[]``.
+
+        >>> SSEDecoder().feed(b"data: \\xe2\\x82")
+        []
+        >>> d = SSEDecoder(); _ = d.feed(b"data: \\xe2\\x82"); d.close()
+        Traceback (most recent call last):
+        ...
+        streamops.errors.SSEError: the stream ended inside a UTF-8 character at offset 6
+        """
+        if self._error is not None:
+            raise self._error
+        if self._closed:
+            return []
+        self._closed = True
+        pending = self._pending_bytes()
+        if pending:
+            raise self._fail(
+                SSEError(
+                    "the stream ended inside a UTF-8 character",
+                    offset=self._bytes_in - pending,
+                    received=self.received,
+                )
+            )
+        out: list[SSEEvent] = []
+        try:
+            if self._partial:
+                line = "".join(self._partial)
+                self._partial = []
+                self._lines([line], out, line)
+            if self._data:
+                self._lines([""], out, "")
+        except SSEError as exc:
+            raise self._fail(exc) from None
+        return out
+
+
+@operator
+async def sse_events(
+    source: AsyncIterable[bytes | str], *, stop_at_done: bool = True, strict: bool = True
+) -> AsyncIterator[SSEEvent]:
+    """Decode a byte (or text) stream into server-sent events.
+
+    Chunks may be cut anywhere, including inside a UTF-8 character or between
+    the ``\\r`` and ``\\n`` of a line ending. WHATWG EventSource rules apply
+    (see :class:`SSEDecoder`); comment lines are skipped; a last event without
+    its final blank line is still delivered.
+
+    Args:
+        stop_at_done: end the stream at the ``data: [DONE]`` sentinel (the
+            upstream is closed at once, without waiting for the server to hang
+            up). With ``False`` the sentinel is yielded like any event.
+        strict: raise on a line that cannot be SSE (a JSON or HTML body).
+
+    Yields:
+        :class:`SSEEvent` objects.
+
+    Raises:
+        SSEError: invalid UTF-8 or a line that is not SSE, with ``offset``
+            and ``received``.
+
+    An event completes at its blank line, whatever the chunks:
+
+    >>> from streamops import drain, pipe
+    >>> drain(pipe([b"data: {\\"a\\"", b": 1}\\r", b"\\n\\r\\ndata: [DONE]\\n\\n"], sse_events()))
+    [SSEEvent(data='{"a": 1}', event='message', id='', retry=None)]
+
+    Comments and named events:
+
+    >>> drain(pipe([": ping\\n\\nevent: error\\ndata: {}\\n\\n"], sse_events()))
+    [SSEEvent(data='{}', event='error', id='', retry=None)]
+    """
+    decoder = SSEDecoder(strict=strict)
+    async for chunk in source:
+        for event in decoder.feed(chunk):
+            if stop_at_done and event.is_done:
+                return
+            yield event
+    for event in decoder.close():
+        if stop_at_done and event.is_done:
+            return
+        yield event

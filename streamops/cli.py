@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import anyio
 
@@ -27,12 +29,35 @@ async def _demo(speed: float) -> None:
     n = 0
     async with pipe(replay("answer", speed=speed, seed=1), sentences()) as stream:
         async for sentence in stream:
-            text = sentence.strip()
+            text = " ".join(sentence.split())  # one line per sentence on screen
             if text:
                 n += 1
                 out.write(f"{n:>3}  {text}\n")
                 out.flush()
     out.write(f"\n{n} sentences.\n")
+
+
+def _web(port: int, speed: float) -> int:
+    """Run examples/web/app.py from the source checkout this package was installed from."""
+    app = Path(__file__).resolve().parent.parent / "examples" / "web" / "app.py"
+    if not app.exists():
+        print(
+            "streamops: error: --web serves examples/web/app.py from a source checkout "
+            "(pip install -e .); it is not part of the installed package",
+            file=sys.stderr,
+        )
+        return 2
+    spec = importlib.util.spec_from_file_location("streamops_web_example", app)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    try:
+        module.main(["--port", str(port), "--speed", str(speed)])
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo", help="replay a sample stream through the operators (offline, no API key)"
     )
+    demo.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the live web page of examples/web instead (needs a source checkout)",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="port for --web (default 8000)")
     demo.add_argument(
         "--speed",
         type=float,
@@ -59,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.speed < 0:
             print("streamops: error: --speed must be 0 or more", file=sys.stderr)
             return 2
+        if args.web:
+            return _web(args.port, args.speed)
         try:
             anyio.run(_demo, args.speed)
         except KeyboardInterrupt:

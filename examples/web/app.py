@@ -144,7 +144,7 @@ def create_app(
     return app
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="offline replay speed")
     parser.add_argument("--model", default=None, help="ask this model (needs OPENAI_API_KEY)")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(
         speed=args.speed,

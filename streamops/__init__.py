@@ -1,7 +1,8 @@
 """streamops: composable async-iterator operators for LLM token streams.
 
 Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
-(incremental JSON), :mod:`streamops.providers` (SDK streams and raw bodies to
+(incremental JSON), :mod:`streamops.models` (partial Pydantic models),
+:mod:`streamops.providers` (SDK streams and raw bodies to
 one event vocabulary; its ``text()`` operator lives there, so that
 ``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
 collect, buffer, throttle, timeout, merge, SSE out), and the core
@@ -41,6 +42,14 @@ from .flow import tee as tee
 from .flow import throttle as throttle
 from .flow import timeout as timeout
 from .flow import to_sse as to_sse
+from .models import FieldEvent as FieldEvent
+from .models import ItemHydrator as ItemHydrator
+from .models import ModelHydrator as ModelHydrator
+from .models import Partial as Partial
+from .models import field_events as field_events
+from .models import items as items
+from .models import partial as partial
+from .models import partial_model as partial_model
 from .providers import Event as ProviderEvent
 from .providers import Finished as Finished
 from .providers import ProviderError as ProviderError
@@ -74,13 +83,17 @@ __all__ = [
     "ChunkBuffer",
     "Collected",
     "DepthLimitError",
+    "FieldEvent",
     "Finished",
     "Gap",
     "IncompleteJSONError",
+    "ItemHydrator",
     "JSONStreamError",
     "LineBuffer",
+    "ModelHydrator",
     "Operator",
     "ParagraphBuffer",
+    "Partial",
     "ProviderError",
     "ProviderEvent",
     "ProviderFormatError",
@@ -110,12 +123,16 @@ __all__ = [
     "collect",
     "drain",
     "events",
+    "field_events",
     "format_path",
+    "items",
     "iterate",
     "lines",
     "merge",
     "operator",
     "paragraphs",
+    "partial",
+    "partial_model",
     "pipe",
     "sentences",
     "sse_events",

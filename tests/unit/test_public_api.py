@@ -16,6 +16,7 @@ MODULES = [
     "streamops.flow",
     "streamops.providers",
     "streamops.samples",
+    "streamops.models",
 ]
 
 
@@ -41,7 +42,7 @@ def test_public_names_are_documented(name: str) -> None:
 
 
 def test_top_level_reexports_every_family() -> None:
-    for name in ["text", "flow", "errors"]:
+    for name in ["text", "flow", "errors", "models"]:
         module = importlib.import_module(f"streamops.{name}")
         for attr in module.__all__:
             assert getattr(streamops, attr) is getattr(module, attr)

@@ -1,0 +1,540 @@
+"""The hydration engine: parser events in, validated values and partial snapshots out.
+
+A stack of frames mirrors the open JSON containers. Each frame knows its plan
+(:mod:`streamops._models_plan`), the slot it fills in its parent, and, for the
+children that are complete, two things: what to *show* (the validated value)
+and what to *validate with* later (``vin``: the raw JSON, except that a
+completed model is its validated instance, which pydantic accepts as it is).
+A value is validated when it completes, once; a container's own validation
+then sees its completed children as instances, so no subtree is validated
+again from scratch. Work per event is O(1) plus the validation of the value
+that completed; a snapshot is built from the frames on the open path only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
+
+from ._models_plan import (
+    ARRAY,
+    DICT,
+    OBJECT,
+    RAW,
+    RAW_PLAN,
+    RAW_SLOT,
+    TAGGED,
+    ObjectPlan,
+    Plan,
+    ScalarPlan,
+    Slot,
+    TaggedPlan,
+)
+from .errors import StreamValidationError, format_path
+from .json._events import (
+    EndArray,
+    EndObject,
+    Event,
+    Path,
+    Scalar,
+    StartArray,
+    StartObject,
+    StringPart,
+)
+
+__all__ = ["MISSING", "SKIP", "Engine", "FieldEvent", "Tracker", "View"]
+
+SKIP: Final = 7  # a frame whose value is dropped (an ignored extra key)
+
+MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "MISSING"})()
+_INVALID: Any = type("_Invalid", (), {"__repr__": lambda self: "INVALID"})()
+
+FORBID_SLOT: Final = Slot(None, None, None, plan=RAW_PLAN)
+EXTRA_SLOT: Final = Slot(None, None, None, plan=RAW_PLAN)
+_SKIP_SLOT: Final = Slot(None, None, None, plan=RAW_PLAN, skip=True)
+_HIDDEN_SLOT: Final = Slot(None, None, None, plan=RAW_PLAN)
+_TAG_SLOT: Final = Slot(None, None, None, plan=ScalarPlan(False))
+
+# Exceptions a field validator may raise when it reads other fields (``info.data``),
+# which a field validated on its own does not have: the check waits for the object.
+_NEEDS_CONTEXT = (TypeError, KeyError, AttributeError, IndexError)
+
+
+@dataclass(slots=True)
+class FieldEvent:
+    """A value completed and passed validation: where it is and what it validated to.
+
+    ``path`` is a tuple of keys and indexes as in the JSON text (aliases, not
+    field names); the last event of a document has ``path == ()`` and the
+    validated root. With ``on_error="collect"``, ``error`` holds the failure
+    and ``value`` the raw value.
+
+    >>> FieldEvent(("items", 0, "title"), "Milk")
+    FieldEvent(path=('items', 0, 'title'), value='Milk', error=None)
+    """
+
+    path: Path
+    value: Any
+    error: StreamValidationError | None = None
+
+
+class Tracker:
+    """What has completed so far (append-only, shared by every snapshot of one stream)."""
+
+    __slots__ = ("completed", "errors")
+
+    def __init__(self) -> None:
+        self.completed: dict[Path, int] = {}
+        self.errors: list[StreamValidationError] = []
+
+
+class View:
+    """A snapshot's window on the tracker: the object's path and the state when it was built."""
+
+    __slots__ = ("errors", "path", "seq", "tracker")
+
+    def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
+        self.tracker = tracker
+        self.path = path
+        self.seq = seq
+        self.errors = errors
+
+    def is_complete(self, rel: Path) -> bool:
+        i = self.tracker.completed.get(self.path + rel)
+        return i is not None and i < self.seq
+
+    def completed_paths(self) -> list[Path]:
+        n = len(self.path)
+        prefix = self.path
+        seq = self.seq
+        return [p[n:] for p, i in self.tracker.completed.items() if i < seq and p[:n] == prefix]
+
+    def validation_errors(self) -> list[StreamValidationError]:
+        return self.tracker.errors[: self.errors]
+
+    # Snapshots share one tracker; copying a snapshot must not copy the whole document.
+    def __copy__(self) -> View:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> View:
+        return self
+
+
+class Frame:
+    """An open container: what completed in it so far."""
+
+    __slots__ = (
+        "disp",
+        "dkey",
+        "extra",
+        "failed",
+        "frozen",
+        "kind",
+        "log",
+        "path",
+        "plan",
+        "slot",
+        "vin",
+    )
+
+    def __init__(
+        self, kind: int, plan: Plan, slot: Slot, path: Path, dkey: Any, is_obj: bool
+    ) -> None:
+        self.kind = kind
+        self.plan = plan
+        self.slot = slot
+        self.path = path
+        self.dkey = dkey
+        self.failed = False
+        self.frozen = False  # some shown children are (invalid) frames, built when shown
+        self.extra: dict[str, Any] | None = None
+        self.log: list[Event] | None = None
+        self.disp: Any = {} if is_obj else []
+        # Raw frames show exactly what they validate with.
+        self.vin: Any = self.disp if kind == RAW or kind == TAGGED else ({} if is_obj else [])
+
+
+def _set(obj: object, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+class Engine:
+    """Consume the events of one JSON value whose root goes into ``root`` (a slot)."""
+
+    __slots__ = (
+        "_context",
+        "_pending",
+        "_received",
+        "_record",
+        "_sdkey",
+        "_sframe",
+        "_sparts",
+        "_sshow",
+        "_tracker",
+        "collect",
+        "done",
+        "error",
+        "root",
+        "root_frame",
+        "stack",
+        "value",
+    )
+
+    def __init__(
+        self,
+        root: Slot,
+        *,
+        received: Callable[[], str],
+        tracker: Tracker | None = None,
+        record: list[FieldEvent] | None = None,
+        collect: bool = False,
+        context: Any = None,
+    ) -> None:
+        self.root = root
+        self.stack: list[Frame] = []
+        self.root_frame: Frame | None = None
+        self.done = False
+        self.value: Any = MISSING
+        self.error: StreamValidationError | None = None
+        self.collect = collect
+        self._received = received
+        self._tracker = tracker
+        self._record = record
+        self._context = context
+        self._sframe: Frame | None = None  # the frame holding the open string
+        self._sparts: list[str] = []
+        self._sshow = False
+        self._sdkey: Any = None
+        self._pending: Frame | None = None  # the undecided discriminated union, if any
+
+    # -- events ----------------------------------------------------------------
+
+    def process(self, events: Sequence[Event]) -> bool:
+        """Apply events; return True if what a snapshot shows changed."""
+        if len(events) == 1 and self._sframe is not None:
+            ev = events[0]
+            if ev.__class__ is StringPart:  # the common chunk: more of the open string
+                if self._sshow and ev.text:
+                    self._sparts.append(ev.text)
+                    return True
+                return False
+        changed = False
+        handle = self.handle
+        for ev in events:
+            if handle(ev):
+                changed = True
+        return changed
+
+    def handle(self, ev: Event) -> bool:
+        pending = self._pending
+        if pending is not None and len(ev.path) > len(pending.path):
+            pending.log.append(ev)  # type: ignore[union-attr]
+        t = ev.__class__
+        if t is StringPart:
+            return self._part(ev)  # type: ignore[arg-type]
+        if t is Scalar:
+            return self._scalar(ev)  # type: ignore[arg-type]
+        if t is StartObject:
+            return self._start(ev.path, True)
+        if t is StartArray:
+            return self._start(ev.path, False)
+        if t is EndObject or t is EndArray:
+            return self._end()
+        return False  # Key: the slot is looked up when its value starts
+
+    def _child(self, top: Frame, key: Any) -> tuple[Slot, Any]:
+        """The slot a child of ``top`` at ``key`` goes into, and its display key."""
+        kind = top.kind
+        if kind == OBJECT:
+            plan: ObjectPlan = top.plan  # type: ignore[assignment]
+            slot = plan.by_key.get(key)
+            if slot is not None:
+                return slot, slot.name
+            if plan.opaque:  # its own validator reads the input: keep every member
+                return _HIDDEN_SLOT, None
+            if plan.extra == "forbid":
+                return FORBID_SLOT, None
+            if plan.extra == "allow":
+                return EXTRA_SLOT, key
+            return _SKIP_SLOT, None
+        if kind == ARRAY:
+            return top.plan.item(key), key  # type: ignore[attr-defined]
+        if kind == DICT:
+            return top.plan.value, key  # type: ignore[attr-defined]
+        if kind == SKIP:
+            return _SKIP_SLOT, None
+        if kind == TAGGED and key == top.plan.key:  # type: ignore[attr-defined]
+            return _TAG_SLOT, key  # a discriminator is shown only complete
+        return RAW_SLOT, key
+
+    def _part(self, ev: StringPart) -> bool:
+        if self._sframe is not None:
+            if self._sshow and ev.text:
+                self._sparts.append(ev.text)
+                return True
+            return False
+        if not self.stack:
+            return False  # a top-level string (strict mode): shown only complete
+        top = self.stack[-1]
+        slot, dkey = self._child(top, ev.path[-1])
+        show = dkey is not None and slot.plan.shows_text
+        self._sframe = top
+        self._sparts = [ev.text]
+        self._sshow = show
+        self._sdkey = dkey
+        return show
+
+    def _scalar(self, ev: Scalar) -> bool:
+        self._sframe = None
+        path = ev.path
+        if not self.stack:
+            if self.done:
+                return False
+            return self._complete(None, self.root, None, path, ev.value, MISSING)
+        top = self.stack[-1]
+        slot, dkey = self._child(top, path[-1])
+        return self._complete(top, slot, dkey, path, ev.value, MISSING)
+
+    def _start(self, path: Path, is_obj: bool) -> bool:
+        stack = self.stack
+        if stack:
+            slot, dkey = self._child(stack[-1], path[-1])
+        elif self.done:
+            return False
+        else:
+            slot, dkey = self.root, None
+            if is_obj is False and self.root.plan.kind == OBJECT:
+                # A model needs an object: say so now, not at the end of the array.
+                self._validate(self.root.validator, [], path, [], root=True)
+        plan: Plan
+        if slot.skip:
+            kind, plan = SKIP, RAW_PLAN
+        else:
+            plan = slot.plan.for_object() if is_obj else slot.plan.for_array()
+            kind = plan.kind
+        frame = Frame(kind, plan, slot, path, dkey, is_obj)
+        if kind == TAGGED and self._pending is None:
+            frame.log = []
+            self._pending = frame
+        elif kind == TAGGED:
+            frame.kind = RAW  # inside an undecided union everything is raw
+        stack.append(frame)
+        if len(stack) == 1:
+            self.root_frame = frame
+        return dkey is not None or len(stack) == 1
+
+    def _end(self) -> bool:
+        stack = self.stack
+        f = stack.pop()
+        parent = stack[-1] if stack else None
+        if f.kind == SKIP:
+            return False
+        if f is self._pending:
+            self._pending = None
+        inst = MISSING
+        if f.kind == OBJECT and not f.failed:
+            plan: ObjectPlan = f.plan  # type: ignore[assignment]
+            inst = self._validate(plan.own, f.vin, f.path, f.vin, root=parent is None)
+            if inst is _INVALID:
+                f.failed = True
+        if f.failed:
+            if parent is not None:
+                parent.failed = True
+                inst = _INVALID
+            else:
+                # The end of the document, with errors collected on the way: the
+                # root's own validation gives the complete list (or, rarely, passes).
+                inst = self._validate(f.plan.own, f.vin, f.path, f.vin, root=True)  # type: ignore[attr-defined]
+                if inst is not _INVALID:
+                    f.failed = False
+        return self._complete(parent, f.slot, f.dkey, f.path, f.vin, inst, f)
+
+    # -- completion --------------------------------------------------------------
+
+    def _complete(
+        self,
+        parent: Frame | None,
+        slot: Slot,
+        dkey: Any,
+        path: Path,
+        vin: Any,
+        inst: Any,
+        frame: Frame | None = None,
+    ) -> bool:
+        """A value completed in ``parent``: validate it for its slot, then record it."""
+        if slot.skip:
+            return False
+        root = parent is None
+        if parent is not None and parent is self._pending:
+            plan_t: TaggedPlan = parent.plan  # type: ignore[assignment]
+            if path[-1] == plan_t.key:
+                return self._resolve(parent, vin, path)
+        if slot is FORBID_SLOT:
+            assert parent is not None
+            title = getattr(getattr(parent.plan, "cls", None), "__name__", "Model")
+            exc = ValidationError.from_exception_data(
+                title, [{"type": "extra_forbidden", "loc": (), "input": vin}]
+            )
+            self._fail(path, vin, exc, parent_frame=parent)
+            return False
+        if inst is _INVALID:
+            val = _INVALID
+        elif inst is not MISSING:
+            # A model, dataclass or TypedDict that passed its own validation.
+            val = inst if slot.trivial else self._validate(slot.validator, inst, path, vin, root)
+            plan: ObjectPlan = frame.plan  # type: ignore[union-attr,assignment]
+            if plan.passthrough and val is not _INVALID:
+                vin = inst
+        else:
+            val = self._validate(slot.validator, vin, path, vin, root)
+        shown = val
+        if val is _INVALID and parent is not None:
+            parent.failed = True
+            if frame is not None:  # an invalid container still shows what it received
+                shown = frame
+                parent.frozen = True
+        if root:
+            self.done = True
+            self.value = val
+        else:
+            assert parent is not None
+            disp = parent.disp
+            if parent.kind == RAW or parent.kind == TAGGED:
+                if disp.__class__ is list:
+                    disp.append(val)
+                else:
+                    disp[path[-1]] = val
+            elif parent.kind == ARRAY:
+                disp.append(None if shown is _INVALID else shown)
+                parent.vin.append(vin)
+            else:
+                if shown is not _INVALID:
+                    if slot is EXTRA_SLOT:
+                        if parent.extra is None:
+                            parent.extra = {}
+                        parent.extra[dkey] = shown
+                    elif dkey is not None:
+                        disp[dkey] = shown
+                parent.vin[path[-1]] = vin
+        if self._pending is None:  # inside an undecided union nothing is final yet
+            tracker = self._tracker
+            if tracker is not None and val is not _INVALID:
+                tracker.completed[path] = len(tracker.completed)
+            if self._record is not None and val is not _INVALID:
+                self._record.append(FieldEvent(path, val))
+        return dkey is not None or root
+
+    def _validate(
+        self, validator: SchemaValidator | None, value: Any, path: Path, raw: Any, root: bool
+    ) -> Any:
+        if validator is None:
+            return value
+        try:
+            return validator.validate_python(value, context=self._context)
+        except ValidationError as exc:
+            self._fail(path, raw, exc, root=root)
+            return _INVALID
+        except _NEEDS_CONTEXT:
+            if root:
+                raise
+            return value  # the field's validator needs its siblings: checked with its object
+
+    def _fail(
+        self,
+        path: Path,
+        value: Any,
+        exc: ValidationError,
+        *,
+        root: bool = False,
+        parent_frame: Frame | None = None,
+        value_path: Path | None = None,
+    ) -> None:
+        error = validation_error(path, value, exc, self._received())
+        if parent_frame is not None:
+            parent_frame.failed = True
+        if not self.collect:
+            raise error from exc
+        if self._tracker is not None and not root:
+            self._tracker.errors.append(error)
+        if self._record is not None:
+            self._record.append(FieldEvent(value_path or path, value, error))
+        if root:
+            self.error = error
+            return
+
+    # -- discriminated unions ------------------------------------------------------
+
+    def _resolve(self, pending: Frame, tag: Any, tag_path: Path) -> bool:
+        """The discriminator of an undecided union completed: pick the variant and replay
+        the object's events so far into a frame of that variant."""
+        plan: TaggedPlan = pending.plan  # type: ignore[assignment]
+        log = pending.log or []
+        pending.log = None
+        self._pending = None
+        variant = plan.variant(tag)
+        if variant is None or variant.kind != OBJECT:
+            pending.kind = RAW  # validated as a whole when it completes
+            if variant is None and pending.slot.validator is not None:
+                try:  # let pydantic word the error (union_tag_invalid)
+                    pending.slot.validator.validate_python({plan.key: tag}, context=self._context)
+                except ValidationError as exc:
+                    self._fail(pending.path, tag, exc, parent_frame=pending, value_path=tag_path)
+            pending.disp[tag_path[-1]] = tag
+            return True
+        stack = self.stack
+        assert stack[-1] is pending
+        stack[-1] = Frame(OBJECT, variant, pending.slot, pending.path, pending.dkey, True)
+        self._sframe = None
+        handle = self.handle
+        for ev in log:  # ends with the discriminator's own Scalar
+            handle(ev)
+        return True
+
+    # -- snapshots ---------------------------------------------------------------
+
+    def build(self, make: Callable[[Frame, Any, Any], Any]) -> Any:
+        """Build the value shown now: ``make(frame, open_child_key, open_child)`` per frame,
+        from the innermost open container out."""
+        child: Any = MISSING
+        key: Any = None
+        if self._sframe is not None and self._sshow:
+            text = "".join(self._sparts)
+            self._sparts = [text]
+            child = text
+            key = self._sdkey
+        stack = self.stack
+        if not stack and self.root_frame is not None:
+            stack = [self.root_frame]  # complete but invalid: show what was received
+        for f in reversed(stack):
+            child = make(f, key, child)
+            key = f.dkey
+        return child
+
+
+def validation_error(
+    path: Path, value: Any, exc: ValidationError, received: str
+) -> StreamValidationError:
+    """Wrap pydantic's error for the value at ``path``; error locations become absolute."""
+    errors: list[dict[str, Any]] = []
+    for detail in exc.errors(include_url=False):
+        e = dict(detail)
+        e["loc"] = (*path, *detail.get("loc", ()))
+        errors.append(e)
+    missing = [e for e in errors if e.get("type") == "missing"]
+    if missing and len(missing) == len(errors):
+        names = ", ".join(format_path(e["loc"]) for e in missing)
+        message = f"missing required field{'s' if len(missing) > 1 else ''}: {names}"
+    elif errors:
+        first = errors[0]
+        message = str(first["msg"])
+        if tuple(first["loc"]) != tuple(path):
+            message += f" at {format_path(first['loc'])}"
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more)"
+    else:  # pragma: no cover - pydantic always reports at least one error
+        message = str(exc)
+    return StreamValidationError(message, path=path, value=value, errors=errors, received=received)

@@ -1,0 +1,667 @@
+"""Partial Pydantic models: hydrate a typed object field by field as the model writes it.
+
+Three operators, one engine, all linear in the length of the text:
+
+* :func:`partial` yields snapshots, instances of a generated ``Partial[Model]``
+  (every field optional, same field names), one per chunk that changed what
+  they show, and finally the validated ``Model``;
+* :func:`items` yields each element of a list as a validated model the
+  moment it completes (the "``Iterable[T]``" use case);
+* :func:`field_events` yields a :class:`FieldEvent` each time a value
+  completes and passes validation.
+
+How a snapshot shows a field:
+
+* a string field appears with its opening quote and grows;
+* numbers, booleans, ``null``, enums, literals, dates, UUIDs, decimals appear
+  only once complete **and valid** (never ``12`` before ``123``, never a
+  prefix of a literal);
+* a list grows element by element; an open nested object is a ``Partial`` of
+  its own type;
+* a completed value is its **validated** value: a completed nested model is an
+  instance of the real model class (``isinstance(v, Partial)`` is False), an
+  enum field holds the enum member. Snapshot objects are never the final value.
+
+Each value is validated against its real type (constraints, field validators)
+the moment it completes; a failure raises :class:`~streamops.StreamValidationError`
+at once (``path``, ``value``, pydantic's ``errors``, ``.received``), so the
+caller can stop the generation. The whole object finally goes through the
+model's own validation (model validators, defaults, required fields).
+Completed subtrees are validated once and reused, so per-chunk cost is bounded
+by the open path, not the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from . import _models_plan as _plan
+from ._core import SnapshotStream, Stream, operator, snapshot_operator
+from ._models_engine import MISSING, SKIP, Engine, FieldEvent, Frame, Tracker, View
+from ._models_plan import OBJECT, ObjectPlan, Slot, root_slot
+from .errors import StreamValidationError
+from .json._events import Path, Scalar, StartArray, StartObject
+from .json._parser import JSONParser
+from .json.paths import WILDCARD, PathMatcher, parse_pattern
+
+__all__ = [
+    "FieldEvent",
+    "ItemHydrator",
+    "ModelHydrator",
+    "Partial",
+    "field_events",
+    "items",
+    "partial",
+    "partial_model",
+]
+
+M = TypeVar("M")
+Chunk = str | bytes
+OnError = Literal["raise", "collect"]
+
+_BY_NAME: dict[str, Any] = (
+    {"validate_by_name": True}
+    if tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) >= (2, 11)
+    else {"populate_by_name": True}
+)
+
+
+class Partial(BaseModel):
+    """Base class of every generated ``Partial[Model]``: a snapshot of an object being written.
+
+    ``Partial[Model]`` (or :func:`partial_model`) is a pydantic model with the
+    same field names (and aliases) as ``Model``, every field optional with
+    default ``None``. Snapshots are built without validation; what each field
+    holds is described in :mod:`streamops.models`.
+
+    ``None`` can mean "not started yet" or "explicitly null": ask
+    :meth:`is_complete`. ``model_fields_set`` holds the fields that have
+    started. Values also read like a mapping, ``snap["title"]``, so code and
+    templates written for a ``TypedDict`` work unchanged.
+
+    >>> from pydantic import BaseModel
+    >>> class Todo(BaseModel):
+    ...     title: str
+    ...     done: bool = False
+    >>> PartialTodo = Partial[Todo]
+    >>> PartialTodo.__name__, PartialTodo(title="Bu")
+    ('Partial[Todo]', Partial[Todo](title='Bu', done=None))
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+        protected_namespaces=(),
+        arbitrary_types_allowed=True,
+        **_BY_NAME,  # type: ignore[typeddict-item]
+    )
+    _view: Any = PrivateAttr(default=None)
+
+    __partial_origin__: ClassVar[Any] = None
+
+    def __class_getitem__(cls, model: Any) -> Any:
+        return partial_model(model)
+
+    def is_complete(self, path: str | Sequence[str | int] = ()) -> bool:
+        """Whether the value at ``path`` (relative to this object) had completed and passed
+        validation when this snapshot was taken.
+
+        ``path`` is a tuple of keys and indexes, or a pattern like ``"items[0].title"``;
+        keys are the JSON keys (aliases, where a field has one). ``()`` is this
+        object itself (a snapshot is complete only once the final value exists).
+        Always False on an instance that did not come from a stream.
+        """
+        view: View | None = self._view
+        if view is None:
+            return False
+        return view.is_complete(_to_path(path))
+
+    @property
+    def completed_paths(self) -> list[Path]:
+        """Every path (relative to this object) whose value had completed, in completion order.
+
+        Built on demand (it scans what completed in the whole stream so far).
+        """
+        view: View | None = self._view
+        return [] if view is None else view.completed_paths()
+
+    @property
+    def validation_errors(self) -> list[StreamValidationError]:
+        """With ``on_error="collect"``: the errors seen when this snapshot was taken."""
+        view: View | None = self._view
+        return [] if view is None else view.validation_errors()
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    if TYPE_CHECKING:  # generated subclasses have the model's fields
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+class _PartialAllowExtra(Partial):
+    """Base of partial classes for models with ``extra="allow"``."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+_plan.partial_bases[:] = [Partial, _PartialAllowExtra]
+
+
+def _to_path(path: str | Sequence[str | int]) -> Path:
+    if isinstance(path, str):
+        steps = parse_pattern(path)
+        if any(s is WILDCARD for s in steps):
+            raise ValueError(f"is_complete() needs a concrete path, not a pattern: {path!r}")
+        return steps
+    return tuple(path)
+
+
+def partial_model(model: Any) -> type[Partial]:
+    """The ``Partial[...]`` class of a model, dataclass or TypedDict (built once, cached).
+
+    Same field names and aliases; every field ``Optional`` with default
+    ``None``; a nested model field accepts ``Partial[Nested]`` (open) or
+    ``Nested`` (complete), recursively through lists and dicts.
+
+    >>> from pydantic import BaseModel, Field
+    >>> class Plan(BaseModel):
+    ...     title: str = Field(alias="Title")
+    ...     steps: list[str]
+    >>> P = partial_model(Plan)
+    >>> P is Partial[Plan], P.model_fields["steps"].annotation
+    (True, typing.Optional[list[str]])
+    >>> P(Title="Trip").model_dump(by_alias=True)
+    {'Title': 'Trip', 'steps': None}
+
+    Raises:
+        TypeError: ``model`` is not an object type.
+    """
+    plan = _root_object_slot(model).plan
+    assert isinstance(plan, ObjectPlan)
+    assert plan.partial_cls is not None
+    return plan.partial_cls  # type: ignore[return-value]
+
+
+def _root_object_slot(model: Any) -> Slot:
+    slot = root_slot(model)
+    if slot.plan.kind != OBJECT:
+        raise TypeError(
+            f"partial() needs a pydantic model, a dataclass or a TypedDict, not {model!r};"
+            " for the elements of an array use items()"
+        )
+    return slot
+
+
+def _new_partial(
+    cls: type[BaseModel],
+    values: dict[str, Any],
+    fields_set: set[str],
+    extra: dict[str, Any] | None,
+    view: View,
+) -> BaseModel:
+    obj = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    setattr_(obj, "__dict__", values)
+    setattr_(obj, "__pydantic_fields_set__", fields_set)
+    setattr_(obj, "__pydantic_extra__", extra)
+    setattr_(obj, "__pydantic_private__", {"_view": view})
+    return obj
+
+
+def _thaw(values: Any, make: Callable[[Frame, Any, Any], Any]) -> None:
+    """Build the shown value of invalid containers kept as frames (``on_error="collect"``)."""
+    pairs = enumerate(values) if values.__class__ is list else list(values.items())
+    for k, v in pairs:
+        if v.__class__ is Frame:
+            values[k] = make(v, None, MISSING)
+
+
+class ModelHydrator(Generic[M]):
+    """The sync core of :func:`partial` and :func:`field_events`: JSON text in, typed state out.
+
+    ``feed(chunk)`` parses the chunk, validates every value it completed and
+    says whether what a snapshot shows changed; ``snapshot()`` builds the
+    current ``Partial[Model]`` (cost: the open path only); ``close()`` ends the
+    input and returns ``[final]`` unless ``snapshot()`` already returned the
+    final value. No event loop needed.
+
+    **Snapshots are fresh objects along the open path** (the root and every open
+    nested object and list are new each time), while completed values are
+    shared between successive snapshots and never change afterwards; keep a
+    snapshot and it stays as it was. Once the document is complete,
+    ``snapshot()`` returns the validated ``Model`` itself.
+
+    Args:
+        model: a pydantic model class, a dataclass or a ``TypedDict``.
+        on_error: ``"raise"`` (default) raises :class:`~streamops.StreamValidationError`
+            the moment an invalid value completes. ``"collect"`` keeps going:
+            the invalid value is left out of snapshots (``None`` in lists), the
+            errors are listed in ``errors`` and in each snapshot's
+            ``validation_errors``, and ``close()`` raises one error with all
+            of pydantic's details.
+        context: passed to pydantic as the validation ``context``.
+        lenient, max_depth: as for :class:`~streamops.json.JSONParser`.
+        events: record a :class:`FieldEvent` per completed value, taken with
+            :meth:`take_events`.
+
+    >>> from pydantic import BaseModel
+    >>> class Pet(BaseModel):
+    ...     name: str
+    ...     age: int
+    >>> h = ModelHydrator(Pet)
+    >>> h.feed('{"name": "Bis'), h.snapshot()
+    (True, Partial[Pet](name='Bis', age=None))
+    >>> h.feed('cuit", "age": 1'), h.snapshot()  # 1 may become 12: not shown yet
+    (True, Partial[Pet](name='Biscuit', age=None))
+    >>> h.is_complete("name"), h.is_complete("age")
+    (True, False)
+    >>> h.feed("2}"), h.snapshot(), h.close()
+    (True, Pet(name='Biscuit', age=12), [])
+    """
+
+    __slots__ = ("_delivered", "_engine", "_events", "_parser", "_slot", "_tracker")
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        on_error: OnError = "raise",
+        context: Any = None,
+        lenient: bool = True,
+        max_depth: int = 512,
+        events: bool = False,
+        _fragments: bool = True,
+    ) -> None:
+        if on_error not in ("raise", "collect"):
+            raise ValueError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
+        self._slot = _root_object_slot(model)
+        self._parser = JSONParser(lenient=lenient, max_depth=max_depth, fragments=_fragments)
+        self._tracker = Tracker()
+        self._events: list[FieldEvent] | None = [] if events else None
+        self._engine = Engine(
+            self._slot,
+            received=self._received,
+            tracker=self._tracker,
+            record=self._events,
+            collect=on_error == "collect",
+            context=context,
+        )
+        self._delivered = False
+
+    def _received(self) -> str:
+        return self._parser.received
+
+    @property
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self._parser.received
+
+    @property
+    def done(self) -> bool:
+        """True once the whole object has completed and passed validation."""
+        return self._engine.done and self._engine.error is None
+
+    @property
+    def errors(self) -> list[StreamValidationError]:
+        """The validation errors collected so far (``on_error="collect"``)."""
+        return list(self._tracker.errors)
+
+    def is_complete(self, path: str | Sequence[str | int] = ()) -> bool:
+        """Whether the value at ``path`` (JSON keys, indexes) completed and passed validation."""
+        return _to_path(path) in self._tracker.completed
+
+    def feed(self, chunk: Chunk) -> bool:
+        """Parse a chunk; return True if a snapshot taken now would show something new."""
+        events = self._parser.feed(chunk)
+        if not events:
+            return False
+        return self._engine.process(events)
+
+    def take_events(self) -> list[FieldEvent]:
+        """The :class:`FieldEvent` s recorded since the last call (with ``events=True``)."""
+        out = self._events
+        if not out:
+            return []
+        taken = out.copy()
+        out.clear()
+        return taken
+
+    def snapshot(self) -> Any:
+        """The current ``Partial[Model]``, or the validated ``Model`` once complete."""
+        engine = self._engine
+        if engine.done and engine.error is None:
+            self._delivered = True
+            return engine.value
+        tracker = self._tracker
+        seq = len(tracker.completed)
+        nerr = len(tracker.errors)
+
+        def make(f: Frame, key: Any, child: Any) -> Any:
+            kind = f.kind
+            if kind == OBJECT:
+                plan: ObjectPlan = f.plan  # type: ignore[assignment]
+                values = plan.empty.copy()
+                disp = f.disp
+                values.update(disp)
+                fields_set = set(disp)
+                if f.frozen:
+                    _thaw(values, make)
+                extra = f.extra.copy() if f.extra else ({} if plan.extra == "allow" else None)
+                if child is not MISSING and key is not None:
+                    if key in values:
+                        values[key] = child
+                        fields_set.add(key)
+                    elif extra is not None:
+                        extra[key] = child
+                assert plan.partial_cls is not None
+                return _new_partial(
+                    plan.partial_cls, values, fields_set, extra, View(tracker, f.path, seq, nerr)
+                )
+            if kind == SKIP:
+                return MISSING
+            out = f.disp.copy()
+            if f.frozen:
+                _thaw(out, make)
+            if child is not MISSING:
+                if out.__class__ is list:
+                    out.append(child)
+                elif key is not None:
+                    out[key] = child
+            return out
+
+        value = engine.build(make)
+        if value is MISSING:
+            plan = self._slot.plan
+            assert isinstance(plan, ObjectPlan)
+            assert plan.partial_cls is not None
+            value = _new_partial(
+                plan.partial_cls, plan.empty.copy(), set(), None, View(tracker, (), seq, nerr)
+            )
+        return value
+
+    def close(self) -> list[M]:
+        """End the input: the final validated value (unless :meth:`snapshot` returned it).
+
+        Raises:
+            IncompleteJSONError: the text ended before the object did.
+            StreamValidationError: with ``on_error="collect"``, if any value was invalid.
+        """
+        events = self._parser.close()
+        if events:
+            self._engine.process(events)
+        engine = self._engine
+        if engine.error is not None:
+            raise engine.error
+        if self._delivered:
+            return []
+        self._delivered = True
+        return [engine.value]
+
+
+class ItemHydrator(Generic[M]):
+    """The sync core of :func:`items`: validated elements out as soon as each completes.
+
+    ``feed(chunk)`` returns the elements the chunk completed, in order;
+    ``close()`` the last ones (and raises if the text ended inside the
+    document). Only the elements at ``path`` are built; everything else is
+    skipped. Each element is validated field by field as it arrives, so an
+    invalid element raises when its bad value completes.
+
+    >>> from pydantic import BaseModel
+    >>> class Task(BaseModel):
+    ...     title: str
+    >>> h = ItemHydrator(Task, path="tasks[*]")
+    >>> h.feed('{"tasks": [{"title": "a"}, {"ti'), h.feed('tle": "b"}]}'), h.close()
+    ([Task(title='a')], [Task(title='b')], [])
+    """
+
+    __slots__ = ("_context", "_depth", "_engine", "_matcher", "_parser", "_slot")
+
+    def __init__(
+        self,
+        model: type[M] | Any,
+        path: str = "[*]",
+        *,
+        context: Any = None,
+        lenient: bool = True,
+        max_depth: int = 512,
+    ) -> None:
+        steps = parse_pattern(path)
+        if not steps:
+            raise ValueError("items() needs the path of the elements, such as '[*]' or 'items[*]'")
+        self._matcher = PathMatcher(steps)
+        self._depth = len(steps)
+        self._slot = root_slot(model)
+        self._parser = JSONParser(lenient=lenient, max_depth=max_depth, fragments=False)
+        self._engine: Engine | None = None
+        self._context = context
+
+    def _received(self) -> str:
+        return self._parser.received
+
+    @property
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self._parser.received
+
+    def feed(self, chunk: Chunk) -> list[M]:
+        """Parse a chunk; return the elements it completed."""
+        return self._route(self._parser.feed(chunk))
+
+    def close(self) -> list[M]:
+        """End the input; return the elements completed by its very end."""
+        return self._route(self._parser.close())
+
+    def _route(self, events: Sequence[Any]) -> list[M]:
+        out: list[M] = []
+        engine = self._engine
+        depth = self._depth
+        for ev in events:
+            if engine is None:
+                path = ev.path
+                if len(path) != depth:
+                    continue
+                t = ev.__class__
+                if t is not StartObject and t is not StartArray and t is not Scalar:
+                    continue
+                if not self._matcher.match(path):
+                    continue
+                engine = self._engine = Engine(
+                    self._slot, received=self._received, context=self._context
+                )
+            engine.handle(ev)
+            if engine.done:
+                out.append(engine.value)
+                engine = self._engine = None
+        return out
+
+
+# --- operators ---------------------------------------------------------------------
+
+
+def partial(
+    model: type[M],
+    *,
+    on_error: OnError = "raise",
+    context: Any = None,
+    lenient: bool = True,
+    max_depth: int = 512,
+) -> Callable[[AsyncIterable[Chunk]], SnapshotStream[Any]]:
+    """Hydrate ``model`` from streamed JSON text: ``Partial[Model]`` snapshots, then the ``Model``.
+
+    One snapshot per chunk that changed what a snapshot shows (a chunk that
+    only advanced a number or a key shows nothing new and yields nothing);
+    then the validated ``Model``, distinguished by its type: every snapshot
+    is an instance of :class:`Partial`, the final value never is. Chunks may
+    be cut anywhere. Put ``throttle()`` right after it and skipped snapshots
+    are never built.
+
+    Args:
+        model: a pydantic model class, a dataclass or a ``TypedDict``.
+        on_error, context, lenient, max_depth: see :class:`ModelHydrator`.
+
+    Yields:
+        ``Partial[Model]`` snapshots (see :class:`ModelHydrator` for what is
+        shared between them), then the validated value.
+
+    Raises:
+        StreamValidationError: a value completed and is invalid (at once), or
+            required fields are missing at the end (naming them).
+        JSONStreamError: malformed JSON; IncompleteJSONError if the text ends early.
+
+    Strings grow; the number appears once complete; the last item is the model:
+
+    >>> from pydantic import BaseModel, Field
+    >>> from streamops import drain, pipe
+    >>> class City(BaseModel):
+    ...     name: str
+    ...     population: int = Field(ge=0)
+    >>> for x in drain(pipe(['{"name": "Pa', 'ris", "popul', 'ation": 21', '02650}'],
+    ...                      partial(City))):
+    ...     print(repr(x))
+    Partial[City](name='Pa', population=None)
+    Partial[City](name='Paris', population=None)
+    City(name='Paris', population=2102650)
+
+    An invalid value stops the stream when it completes:
+
+    >>> drain(pipe(['{"name": "Rome", "population": -', '1, "mayor": "...'], partial(City)))
+    Traceback (most recent call last):
+    ...
+    streamops.errors.StreamValidationError: Input should be greater than or equal to 0 ...
+    """
+    _root_object_slot(model)  # fail early on a type that cannot be hydrated
+
+    def make() -> ModelHydrator[M]:
+        return ModelHydrator(
+            model, on_error=on_error, context=context, lenient=lenient, max_depth=max_depth
+        )
+
+    return snapshot_operator(make)
+
+
+@overload
+def items(
+    model: type[M],
+    path: str = ...,
+    *,
+    context: Any = ...,
+    lenient: bool = ...,
+    max_depth: int = ...,
+) -> Callable[[AsyncIterable[Chunk]], Stream[M]]: ...
+@overload
+def items(
+    model: Any, path: str = ..., *, context: Any = ..., lenient: bool = ..., max_depth: int = ...
+) -> Callable[[AsyncIterable[Chunk]], Stream[Any]]: ...
+def items(
+    model: Any,
+    path: str = "[*]",
+    *,
+    context: Any = None,
+    lenient: bool = True,
+    max_depth: int = 512,
+) -> Callable[[AsyncIterable[Chunk]], Stream[Any]]:
+    """Yield each element at ``path`` as a validated ``model`` the moment it completes.
+
+    ``path`` is a pattern (see :mod:`streamops.json.paths`): ``"[*]"`` (the
+    default) for a top-level array, ``"items[*]"`` for ``{"items": [...]}``.
+    Each element is validated field by field while it streams, so an invalid
+    element fails as soon as its bad value completes; elements never wait for
+    the end of the document. Linear in the text.
+
+    Args:
+        model: the element type (a model class, or any type pydantic validates).
+        path: where the elements are.
+        context, lenient, max_depth: as for :func:`partial`.
+
+    Yields:
+        validated elements, in document order.
+
+    Raises:
+        StreamValidationError: an element is invalid.
+
+    >>> from pydantic import BaseModel
+    >>> from streamops import drain, pipe
+    >>> class Task(BaseModel):
+    ...     title: str
+    >>> drain(pipe(['{"tasks": [{"title": "a"}, {"tit', 'le": "b"}]}'],
+    ...            items(Task, "tasks[*]")))
+    [Task(title='a'), Task(title='b')]
+    """
+    ItemHydrator(model, path)  # fail early on a bad path or type
+    return _items(model, path, context=context, lenient=lenient, max_depth=max_depth)
+
+
+@operator
+async def _items(
+    source: AsyncIterable[Chunk],
+    model: Any,
+    path: str,
+    *,
+    context: Any,
+    lenient: bool,
+    max_depth: int,
+) -> AsyncIterator[Any]:
+    core: ItemHydrator[Any] = ItemHydrator(
+        model, path, context=context, lenient=lenient, max_depth=max_depth
+    )
+    async for chunk in source:
+        for item in core.feed(chunk):
+            yield item
+    for item in core.close():
+        yield item
+
+
+@operator
+async def field_events(
+    source: AsyncIterable[Chunk],
+    model: Any,
+    *,
+    on_error: OnError = "raise",
+    context: Any = None,
+    lenient: bool = True,
+    max_depth: int = 512,
+) -> AsyncIterator[FieldEvent]:
+    """Yield a :class:`FieldEvent` each time a value of ``model`` completes and passes validation.
+
+    Every value counts (a field, a list element, a nested object), innermost
+    first; the last event has ``path == ()`` and the validated root. For UIs
+    that update one cell at a time. Paths use the JSON keys.
+
+    Args:
+        model, on_error, context, lenient, max_depth: as for :func:`partial`.
+
+    >>> from pydantic import BaseModel
+    >>> from streamops import drain, pipe
+    >>> class Point(BaseModel):
+    ...     x: int
+    ...     y: int
+    >>> for e in drain(pipe(['{"x": 1, "y"', ': 2}'], field_events(Point))):
+    ...     print(e.path, repr(e.value))
+    ('x',) 1
+    ('y',) 2
+    () Point(x=1, y=2)
+    """
+    core: ModelHydrator[Any] = ModelHydrator(
+        model,
+        on_error=on_error,
+        context=context,
+        lenient=lenient,
+        max_depth=max_depth,
+        events=True,
+        _fragments=False,
+    )
+    async for chunk in source:
+        core.feed(chunk)
+        for event in core.take_events():
+            yield event
+    core.close()
+    for event in core.take_events():
+        yield event

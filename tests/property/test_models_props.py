@@ -1,0 +1,248 @@
+"""Property tests for partial model hydration: random documents, random cuts.
+
+For random valid instances of a family of models (nested, lists, discriminated
+and plain unions, enums, literals, optionals, constraints), serialised and cut
+at random points:
+
+* the final value equals ``Model.model_validate_json(text)``;
+* snapshots are monotone: a value reported complete never changes, strings
+  only grow, lists never shrink;
+* no snapshot shows a number, enum, literal or boolean that is not the final
+  one (so never a partial number or an invalid literal), and every string is a
+  prefix of the final one;
+* an invalid value raises as soon as it completes, not at the end.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import json
+from typing import Annotated, Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, Field
+
+from streamops.errors import StreamValidationError
+from streamops.models import ItemHydrator, ModelHydrator, Partial
+
+
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+    BLUE = "blue"
+
+
+class Tag(BaseModel):
+    label: Annotated[str, Field(max_length=12)]
+    weight: Annotated[float, Field(ge=0, le=100)]
+
+
+class Circle(BaseModel):
+    shape: Literal["circle"]
+    radius: Annotated[int, Field(gt=0)]
+
+
+class Rect(BaseModel):
+    shape: Literal["rect"]
+    w: int
+    h: int
+    note: str | None = None
+
+
+class Entry(BaseModel):
+    id: int
+    name: str
+    color: Color
+    mode: Literal["fast", "slow"]
+    shape: Circle | Rect = Field(discriminator="shape")
+    tags: list[Tag] = []
+    score: float | None = None
+    ref: int | str = 0
+    meta: dict[str, int] = {}
+    done: bool = False
+
+
+class Doc(BaseModel):
+    title: str
+    entries: list[Entry]
+    main: Entry | None = None
+    matrix: list[list[int]] = []
+
+
+text_st = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+ints = st.integers(-(10**12), 10**12)
+floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+tag_st = st.fixed_dictionaries({"label": text_st, "weight": st.floats(0, 100, allow_nan=False)})
+shape_st = st.one_of(
+    st.fixed_dictionaries({"shape": st.just("circle"), "radius": st.integers(1, 10**6)}),
+    st.fixed_dictionaries(
+        {"shape": st.just("rect"), "w": ints, "h": ints},
+        optional={"note": st.one_of(st.none(), text_st)},
+    ),
+)
+entry_st = st.fixed_dictionaries(
+    {
+        "id": ints,
+        "name": text_st,
+        "color": st.sampled_from([c.value for c in Color]),
+        "mode": st.sampled_from(["fast", "slow"]),
+        "shape": shape_st,
+    },
+    optional={
+        "tags": st.lists(tag_st, max_size=3),
+        "score": st.one_of(st.none(), floats),
+        "ref": st.one_of(ints, text_st),
+        "meta": st.dictionaries(text_st, ints, max_size=3),
+        "done": st.booleans(),
+    },
+)
+doc_st = st.fixed_dictionaries(
+    {"title": text_st, "entries": st.lists(entry_st, max_size=4)},
+    optional={
+        "main": st.one_of(st.none(), entry_st),
+        "matrix": st.lists(st.lists(ints, max_size=3), max_size=3),
+    },
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[str, list[str]]:
+    doc = draw(doc_st)
+    text = json.dumps(
+        doc,
+        ensure_ascii=draw(st.booleans()),
+        indent=draw(st.sampled_from([None, 2])),
+    )
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=40)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=False)]
+    return text, chunks
+
+
+LITERALS = {"mode", "shape"}  # the Literal-typed fields (and discriminators) of the family
+
+
+def _children(value: Any) -> list[tuple[Any, Any]]:
+    if isinstance(value, BaseModel):
+        return [(name, getattr(value, name)) for name in type(value).model_fields]
+    if isinstance(value, (list, tuple)):
+        return list(enumerate(value))
+    if isinstance(value, dict):
+        return list(value.items())
+    return []
+
+
+def _get(value: Any, key: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return getattr(value, key)
+    return value[key]
+
+
+def check_against_final(shown: Any, final: Any, where: tuple[Any, ...] = ()) -> None:
+    """Everything a snapshot shows agrees with the final value."""
+    if shown is None:
+        return
+    if isinstance(shown, str):
+        assert isinstance(final, str), where
+        if where and where[-1] in LITERALS:
+            assert shown == final, where  # a literal is never shown in part
+        assert final.startswith(shown), where
+        return
+    if isinstance(shown, (bool, int, float, enum.Enum)):
+        assert shown == final, (where, shown, final)
+        assert type(shown) is type(final), (where, shown, final)
+        return
+    if isinstance(shown, dict) and isinstance(final, BaseModel):
+        # an undecided union shows its raw members: strings grow, the rest is complete
+        for key, value in shown.items():
+            check_against_final(value, getattr(final, key), (*where, key))
+        return
+    if isinstance(shown, BaseModel) and not isinstance(shown, Partial):
+        assert shown == final, where
+        return
+    if isinstance(shown, (list, dict)):
+        assert len(shown) <= len(final), where
+    for key, value in _children(shown):
+        check_against_final(value, _get(final, key), (*where, key))
+
+
+def check_monotone(before: Any, after: Any, where: tuple[Any, ...] = ()) -> None:
+    """What a later snapshot shows extends what an earlier one showed."""
+    if before is None:
+        return
+    assert after is not None, where
+    if isinstance(before, str):
+        assert after.startswith(before), where
+        return
+    if isinstance(before, BaseModel) and not isinstance(before, Partial):
+        assert after is before, where  # complete: never changes (the same object, even)
+        return
+    if isinstance(before, (list, dict)) and isinstance(after, (list, dict, tuple)):
+        assert len(after) >= len(before), where
+    if isinstance(before, dict) and isinstance(after, BaseModel):
+        return  # a union resolved: checked against the final value instead
+    for key, value in _children(before):
+        check_monotone(value, _get(after, key), (*where, key))
+
+
+@settings(max_examples=60)
+@given(documents())
+def test_snapshots_are_monotone_valid_and_end_with_the_model(case: tuple[str, list[str]]) -> None:
+    text, chunks = case
+    expected = Doc.model_validate_json(text)
+    h = ModelHydrator(Doc)
+    snaps: list[Any] = []
+    for chunk in chunks:
+        if h.feed(chunk):
+            snaps.append(h.snapshot())
+    snaps.extend(h.close())
+    final = snaps[-1]
+    assert final == expected
+    assert type(final) is Doc
+    partials = [s for s in snaps if isinstance(s, Partial)]
+    assert len(partials) >= len(snaps) - 1
+    for snap in partials:
+        check_against_final(snap, final)
+    for before, after in itertools.pairwise(partials):
+        check_monotone(before, after)
+        for path in before.completed_paths:
+            assert after.is_complete(path)
+
+
+@settings(max_examples=40)
+@given(documents())
+def test_items_match_the_elements(case: tuple[str, list[str]]) -> None:
+    text, chunks = case
+    h = ItemHydrator(Entry, "entries[*]")
+    got = [e for chunk in chunks for e in h.feed(chunk)] + h.close()
+    assert got == Doc.model_validate_json(text).entries
+
+
+@settings(max_examples=40)
+@given(st.lists(entry_st, min_size=2, max_size=5), st.data())
+def test_an_invalid_value_raises_when_it_completes(entries: list[Any], data: st.DataObject) -> None:
+    bad_at = data.draw(st.integers(0, len(entries) - 1))
+    field, bad = data.draw(
+        st.sampled_from([("color", "purple"), ("mode", "medium"), ("id", "seven"), ("id", 1.5)])
+    )
+    entries[bad_at][field] = bad
+    parts = [json.dumps(e) for e in entries]
+    text = '{"title": "t", "entries": [' + ", ".join(parts) + "]}"
+    marker = json.dumps({field: bad})[1:-1]  # '"color": "purple"'
+    start = len('{"title": "t", "entries": [') + sum(len(p) + 2 for p in parts[:bad_at])
+    end = start + parts[bad_at].index(marker) + len(marker)
+    size = data.draw(st.integers(1, 7))
+    h = ModelHydrator(Doc)
+    with pytest.raises(StreamValidationError) as info:
+        for i in range(0, len(text), size):
+            h.feed(text[i : i + size])
+        h.close()
+    exc = info.value
+    assert exc.path == ("entries", bad_at, field)
+    assert exc.value == bad
+    # raised by the chunk that completed it (a number needs one more character)
+    assert end <= len(exc.received) <= end + size + 1
+    assert exc.received == text[: len(exc.received)]

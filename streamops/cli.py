@@ -1,17 +1,21 @@
-"""The ``streamops`` command."""
+"""The ``streamops`` command: ``demo``, ``json`` (a streaming jq), ``bench``."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
+import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 
-from ._core import pipe
+from ._core import Operator, Stream, pipe
+from .errors import StreamopsError
 from .samples import replay
 from .text import sentences, words
 
@@ -35,6 +39,60 @@ async def _demo(speed: float) -> None:
                 out.write(f"{n:>3}  {text}\n")
                 out.flush()
     out.write(f"\n{n} sentences.\n")
+
+
+async def _stdin_chunks() -> AsyncIterator[bytes]:
+    """Standard input as it arrives (each read returns what is available)."""
+    read = sys.stdin.buffer.read1  # type: ignore[union-attr]
+    while chunk := await anyio.to_thread.run_sync(read, 65536):
+        yield chunk
+
+
+def _jsonable(item: Any) -> Any:
+    """A JSON parser event as a plain dict: ``{"event": "Scalar", "path": [...], ...}``."""
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        fields = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+        return {"event": type(item).__name__, **fields}
+    return item
+
+
+async def _json(args: argparse.Namespace) -> None:
+    from . import json as sj
+    from .providers import sse_events, text
+
+    options = {"lenient": not args.strict, "multiple_values": args.multiple}
+    source: Stream[Any] = pipe(_stdin_chunks())
+    if args.sse:
+        source = pipe(source, sse_events(), text(provider=args.provider))
+    pattern = args.pattern or "$"
+    op: Operator[Any, Any]
+    if args.mode == "string":
+        op = sj.json_string(pattern, **options)
+    elif args.mode == "snapshots":
+        op = sj.json_snapshots(**options)
+    elif args.mode == "patches":
+        op = sj.json_patches(**options)
+    elif args.mode == "events":
+        op = sj.json_events(**options)
+    elif args.mode == "items":
+        op = sj.json_items(pattern, **options)
+    else:
+        op = sj.json_values(pattern, **options)
+    out = sys.stdout
+    async with pipe(source, op) as items:
+        async for item in items:
+            if args.mode == "string":
+                out.write(item)
+            elif args.mode == "items":
+                path, value = item
+                out.write(json.dumps({"path": list(path), "value": value}, ensure_ascii=False))
+                out.write("\n")
+            else:
+                out.write(json.dumps(_jsonable(item), ensure_ascii=False, default=str))
+                out.write("\n")
+            out.flush()
+    if args.mode == "string":
+        out.write("\n")
 
 
 def _web(port: int, speed: float) -> int:
@@ -80,12 +138,52 @@ def _parser() -> argparse.ArgumentParser:
         default=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1")),
         help="replay speed multiplier; 0 means no delay (default 1, or $STREAMOPS_DEMO_SPEED)",
     )
+    js = sub.add_parser(
+        "json",
+        help="read a JSON (or SSE) stream on stdin, write JSON lines as soon as each is ready",
+        description=(
+            "A streaming jq for LLM output: values at PATTERN as they complete (default), "
+            "or snapshots, patches, items, parser events, or a string's characters live. "
+            "PATTERN: 'items[*]', 'items[*].name', '$.meta.title', 'items[0]', '*'."
+        ),
+    )
+    js.add_argument("pattern", nargs="?", help="path pattern (default: the whole value, $)")
+    mode = js.add_mutually_exclusive_group()
+    for flag, help_text in (
+        ("--snapshots", "the progressively complete value after each chunk"),
+        ("--patches", "JSON Patch operations (plus 'append') that rebuild the value"),
+        ("--items", '{"path": [...], "value": ...} for each value at PATTERN'),
+        ("--events", "the parser's events"),
+        ("--string", "the characters of the string at PATTERN, as they arrive"),
+    ):
+        mode.add_argument(flag, dest="mode", action="store_const", const=flag[2:], help=help_text)
+    js.add_argument("--sse", action="store_true", help="stdin is a provider's SSE body")
+    js.add_argument(
+        "--provider",
+        default="auto",
+        choices=["auto", "openai-chat", "openai-responses", "anthropic", "gemini"],
+        help="with --sse: the provider (default: detected)",
+    )
+    js.add_argument("--strict", action="store_true", help="no lenient framing (exact JSON)")
+    js.add_argument("--multiple", action="store_true", help="JSON Lines / several values")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``streamops`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "json":
+        try:
+            anyio.run(_json, args)
+        except StreamopsError as exc:
+            print(f"streamops: error: {exc}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (| head): not an error
+            return 0
+        except KeyboardInterrupt:
+            return 130
+        return 0
     if args.command == "demo":
         if args.speed < 0:
             print("streamops: error: --speed must be 0 or more", file=sys.stderr)

@@ -49,3 +49,62 @@ def test_help_everywhere() -> None:
         result = run(*args)
         assert result.returncode == 0
         assert "usage: streamops" in result.stdout
+
+
+def run_json(stdin: str | bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "streamops.cli", "json", *args],
+        input=data,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def lines(result: subprocess.CompletedProcess[bytes]) -> list[object]:
+    import json
+
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def test_json_values_at_a_pattern() -> None:
+    import json
+
+    report = json.loads(sample_text("report"))
+    result = run_json(sample_text("report"), "items[*].name")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == [item["name"] for item in report["items"]]
+
+
+def test_json_from_an_sse_body() -> None:
+    import json
+
+    from streamops.samples import sample_sse
+
+    result = run_json(sample_sse("report"), "$.title", "--sse", "--provider", "openai-chat")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == [json.loads(sample_text("report"))["title"]]
+
+
+def test_json_modes() -> None:
+    doc = '```json\n{"answer": "Hi there", "n": [1, 2]}\n```'
+    items = lines(run_json(doc, "n[*]", "--items"))
+    assert items == [{"path": ["n", 0], "value": 1}, {"path": ["n", 1], "value": 2}]
+    snapshots = lines(run_json(doc, "--snapshots"))
+    assert snapshots[-1] == {"answer": "Hi there", "n": [1, 2]}
+    patches = lines(run_json(doc, "--patches"))
+    assert patches[0][0] == {"op": "replace", "path": "", "value": {}}
+    events = lines(run_json(doc, "--events"))
+    assert events[0] == {"event": "StartObject", "path": []}
+    assert run_json(doc, "answer", "--string").stdout.decode() == "Hi there\n"
+
+
+def test_json_error_is_one_line_with_where_and_exit_1() -> None:
+    result = run_json('{"a": [1, }', "--strict")
+    assert result.returncode == 1
+    message = result.stderr.decode().strip()
+    assert "\n" not in message
+    assert message.startswith("streamops: error: ")
+    assert "line 1 column" in message
+    assert "$.a[1]" in message

@@ -549,10 +549,6 @@ class Pump(Generic[T]):
         """The next item (or :class:`Gap`); :data:`ENDED` at the end; :data:`TIMED_OUT`
         if ``deadline`` (an ``anyio.current_time()`` value) passes first.
         Re-raises an upstream error once every item before it was taken."""
-        # A cancellation point even when an item is ready: on asyncio, anyio will
-        # not cancel a task whose wait has just been answered, and a fast upstream
-        # would answer every wait first, so the consumer would never stop.
-        await anyio.lowlevel.checkpoint_if_cancelled()
         while not self._queue:
             if self._done:
                 if self._error is not None:
@@ -564,8 +560,13 @@ class Pump(Generic[T]):
                 await ready.wait()
             else:
                 await _wait_until(ready, deadline)
-                if not self._queue and not self._done:
-                    return TIMED_OUT  # type: ignore[no-any-return]
+            # Woken by the producer: make this a cancellation point. On asyncio,
+            # anyio will not cancel a task whose wait has just been answered, and
+            # a fast producer answers every wait first, so the consumer would
+            # never stop.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            if deadline is not None and not self._queue and not self._done:
+                return TIMED_OUT  # type: ignore[no-any-return]
         item = self._queue.popleft()
         if isinstance(item, _Dropped):
             return Gap(item.count)

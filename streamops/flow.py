@@ -104,7 +104,6 @@ class _TeeState(Generic[T]):
             self.base += 1
 
     async def next(self, i: int) -> T:
-        await anyio.lowlevel.checkpoint_if_cancelled()  # see Pump.get
         while True:
             if not self.open[i]:
                 raise StopAsyncIteration
@@ -125,6 +124,9 @@ class _TeeState(Generic[T]):
                 self.max_buffer is not None and len(self.buffer) >= self.max_buffer
             ):
                 await self._wait()
+                # Woken by another branch's task: make this a cancellation point
+                # even if that task answers every wait first (see Pump.get).
+                await anyio.lowlevel.checkpoint_if_cancelled()
                 continue
             await self._pull()
 

@@ -42,6 +42,16 @@ from .flow import tee as tee
 from .flow import throttle as throttle
 from .flow import timeout as timeout
 from .flow import to_sse as to_sse
+from .json import JSONParser as JSONParser
+from .json import PatchBuilder as PatchBuilder
+from .json import PathMatcher as PathMatcher
+from .json import SnapshotBuilder as SnapshotBuilder
+from .json import json_events as json_events
+from .json import json_items as json_items
+from .json import json_patches as json_patches
+from .json import json_snapshots as json_snapshots
+from .json import json_string as json_string
+from .json import json_values as json_values
 from .models import FieldEvent as FieldEvent
 from .models import ItemHydrator as ItemHydrator
 from .models import ModelHydrator as ModelHydrator
@@ -88,12 +98,15 @@ __all__ = [
     "Gap",
     "IncompleteJSONError",
     "ItemHydrator",
+    "JSONParser",
     "JSONStreamError",
     "LineBuffer",
     "ModelHydrator",
     "Operator",
     "ParagraphBuffer",
     "Partial",
+    "PatchBuilder",
+    "PathMatcher",
     "ProviderError",
     "ProviderEvent",
     "ProviderFormatError",
@@ -105,6 +118,7 @@ __all__ = [
     "SSEError",
     "SSEEvent",
     "SentenceBuffer",
+    "SnapshotBuilder",
     "Source",
     "Stream",
     "StreamTimeoutError",
@@ -127,6 +141,12 @@ __all__ = [
     "format_path",
     "items",
     "iterate",
+    "json_events",
+    "json_items",
+    "json_patches",
+    "json_snapshots",
+    "json_string",
+    "json_values",
     "lines",
     "merge",
     "operator",

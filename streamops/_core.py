@@ -297,7 +297,11 @@ def operator(
     def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
         def apply(source: AsyncIterable[A]) -> Stream[B]:
             upstream = stream(source)
-            return Stream._stage(guarded(fn(upstream, *args, **kwargs), upstream))
+            # The body iterates the upstream's own iterator: no Python-level
+            # Stream.__anext__ call per item per stage. Closing goes through the
+            # Stream (guarded), so the source object is closed too.
+            body = fn(upstream._iterator, *args, **kwargs)
+            return Stream._stage(guarded(body, upstream))
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
@@ -338,7 +342,7 @@ class SnapshotStream(Stream[T_co]):
     def __init__(
         self, upstream: Stream[Any], make_core: Callable[[], SnapshotCore[Any, T_co]]
     ) -> None:
-        super().__init__(guarded(_run_snapshots(upstream, make_core), upstream))
+        super().__init__(guarded(_run_snapshots(upstream._iterator, make_core), upstream))
         self.upstream = upstream
         self.make_core = make_core
 

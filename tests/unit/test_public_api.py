@@ -17,6 +17,7 @@ MODULES = [
     "streamops.providers",
     "streamops.samples",
     "streamops.models",
+    "streamops.json",
 ]
 
 

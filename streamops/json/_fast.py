@@ -1,0 +1,324 @@
+"""A C-speed core for ``json_values`` / ``json_items`` on strict input, on ijson's yajl2_c.
+
+:class:`StrictValueCollector` has the interface of ``JSONParser`` +
+``ValueCollector`` in one (``feed(chunk) -> [(path, value)]``, ``close()``)
+and the same results and errors, but lets yajl (C) tokenise the text; Python
+only sees one event per token, not one call per character run. It is used
+only where it cannot differ from :class:`~streamops.json.JSONParser`:
+
+* strict framing (``lenient=False``): yajl knows no prose or fences;
+* chunks are pre-scanned (``str.__contains__``, C speed) for the three things
+  on which yajl and ``json.loads`` disagree: ``\\uD800``-``\\uDFFF`` escapes
+  (yajl mangles lone surrogates), and vertical tab / form feed (yajl takes
+  them for whitespace);
+* yajl also rejects some valid JSON (integers beyond 64 bits, floats that
+  overflow to ``inf``);
+* yajl re-scans an unfinished token on every chunk: a long string in small
+  chunks would cost it quadratic time (a 160 KB string in 3-byte chunks takes
+  it over a second), so after 1 KB without an event the pure parser takes over.
+
+On any of these, or on any yajl error, the text received so far is replayed
+once through the pure parser, which then either raises the exact error
+(offset, line, column, path, snippet) or takes over for the rest of the
+stream, the results already delivered being skipped. Values, order and error
+types are therefore those of the pure parser, whatever the input.
+
+Without ijson's C backend, :func:`make_strict_values` returns ``None`` and the
+operators use the pure parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._events import Path
+from ._parser import JSONParser
+from .paths import PathMatcher, ValueCollector
+
+__all__ = ["StrictValueCollector", "make_strict_values"]
+
+try:  # pragma: no cover - depends on the environment
+    import ijson  # type: ignore[import-untyped]
+
+    _yajl: Any = ijson.get_backend("yajl2_c")
+except Exception:  # pragma: no cover - ijson missing, or built without its C backend
+    _yajl = None
+
+
+_LONG_TOKEN = 1024
+"""yajl keeps an unfinished token in a buffer that it scans again on every chunk, so a
+long string arriving in small chunks costs it quadratic time. After this many bytes
+without an event the pure parser (linear) takes over."""
+
+
+def make_strict_values(
+    pattern: str | PathMatcher, *, multiple_values: bool = False, max_depth: int = 512
+) -> StrictValueCollector | None:
+    """A :class:`StrictValueCollector`, or ``None`` when ijson's C backend is not installed.
+
+    >>> core = make_strict_values("items[*]")
+    >>> core is None or core.feed('{"items": [1, [2') == [(("items", 0), 1)]
+    True
+    """
+    if _yajl is None:  # pragma: no cover
+        return None
+    return StrictValueCollector(pattern, multiple_values=multiple_values, max_depth=max_depth)
+
+
+class _Sink:
+    """The target ijson pushes ``(event, value)`` pairs into."""
+
+    __slots__ = ("events", "send")
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.send: Callable[[tuple[str, Any]], None] = self.events.append
+
+
+class StrictValueCollector:
+    """``(path, value)`` for every complete value matching ``pattern``, strict JSON only.
+
+    Same contract as ``ValueCollector(pattern).feed(JSONParser(lenient=False).feed(chunk))``
+    (see the module docstring for how it stays identical).
+
+    >>> core = StrictValueCollector("items[*].n")
+    >>> core.feed('{"items": [{"n": 1}, {"n"')
+    [(('items', 0, 'n'), 1)]
+    >>> core.feed(': 2}]}') + core.close()
+    [(('items', 1, 'n'), 2)]
+    """
+
+    __slots__ = (
+        "_builder",
+        "_chunks",
+        "_coro",
+        "_cpath",
+        "_ctx",
+        "_delivered",
+        "_depth_left",
+        "_events",
+        "_fallback",
+        "_idx",
+        "_match",
+        "_max_depth",
+        "_multiple",
+        "_quiet",
+        "_stack",
+        "_tail",
+        "_vpath",
+        "matcher",
+    )
+
+    def __init__(
+        self,
+        pattern: str | PathMatcher,
+        *,
+        multiple_values: bool = False,
+        max_depth: int = 512,
+    ) -> None:
+        if _yajl is None:  # pragma: no cover
+            raise RuntimeError("StrictValueCollector needs ijson with its yajl2_c backend")
+        self.matcher = pattern if isinstance(pattern, PathMatcher) else PathMatcher(pattern)
+        self._match = self.matcher.match
+        self._multiple = multiple_values
+        self._max_depth = max_depth
+        sink = _Sink()
+        self._events = sink.events
+        self._coro: Any = _yajl.basic_parse_coro(
+            sink, use_float=True, multiple_values=multiple_values
+        )
+        self._chunks: list[str | bytes] = []
+        self._tail = b""  # the end of the input so far, when it holds a backslash
+        self._quiet = 0  # bytes sent since yajl last produced an event
+        self._delivered = 0
+        self._fallback: tuple[JSONParser, ValueCollector] | None = None
+        # path tracking, as in JSONParser
+        self._stack: list[tuple[int, Path, int]] = []
+        self._ctx = 0
+        self._cpath: Path = ()
+        self._vpath: Path = ()
+        self._idx = 0
+        self._depth_left = max_depth
+        # values being built: a stack of open containers inside a matching value
+        self._builder: list[Any] = []
+
+    @property
+    def fast(self) -> bool:
+        """False once the pure parser has taken over.
+
+        >>> core = StrictValueCollector("$")
+        >>> _ = core.feed('["\\\\ud83d"]'); core.fast
+        False
+        """
+        return self._fallback is None
+
+    def _take_over(self, final: bool) -> list[tuple[Path, Any]]:
+        """Replay everything received through the pure parser (which raises the exact
+        error, if there is one) and let it handle the rest of the stream."""
+        self._coro = None
+        parser = JSONParser(
+            lenient=False,
+            multiple_values=self._multiple,
+            max_depth=self._max_depth,
+            fragments=False,
+        )
+        collector = ValueCollector(self.matcher)
+        self._fallback = (parser, collector)
+        found: list[tuple[Path, Any]] = []
+        for group in _runs(self._chunks):
+            found += collector.feed(parser.feed(group))
+        if final:
+            found += collector.feed(parser.close())
+        skip, self._delivered = self._delivered, 0
+        self._chunks = []
+        return found[skip:]
+
+    def feed(self, chunk: str | bytes) -> list[tuple[Path, Any]]:
+        """The ``(path, value)`` pairs this chunk completed."""
+        fallback = self._fallback
+        if fallback is not None:
+            return fallback[1].feed(fallback[0].feed(chunk))
+        self._chunks.append(chunk)
+        if chunk.__class__ is str:
+            # (a lone surrogate becomes invalid UTF-8: yajl fails, the parser decides)
+            data: bytes = chunk.encode("utf-8", "surrogatepass")
+            suspect = "\\" in chunk or "\x0b" in chunk or "\x0c" in chunk
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            # (str and bytes may be mixed: a character cut by a str chunk fails in
+            # yajl, and the replay through the parser reports it)
+            data = bytes(chunk)
+            # (int membership: several times faster than b"\\" in data)
+            suspect = 92 in data or 11 in data or 12 in data
+        else:
+            self._chunks.pop()
+            raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
+        if suspect or self._tail:
+            if 11 in data or 12 in data:  # vertical tab, form feed
+                return self._take_over(final=False)
+            window = self._tail + data
+            if _has_surrogate_escape(window):
+                return self._take_over(final=False)
+            self._tail = window[-5:] if b"\\" in window[-5:] else b""
+        try:
+            self._coro.send(data)
+        except Exception:  # any yajl error, or text it cannot take: the pure parser decides
+            return self._take_over(final=False)
+        events = self._events
+        if not events:
+            self._quiet += len(data)
+            if self._quiet > _LONG_TOKEN:
+                return self._take_over(final=False)
+            return []
+        self._quiet = 0
+        out = self._process(events)
+        events.clear()
+        if out is None:
+            return self._take_over(final=False)
+        self._delivered += len(out)
+        return out
+
+    def close(self) -> list[tuple[Path, Any]]:
+        """The last pairs; raises ``IncompleteJSONError`` if the stream ended inside a value."""
+        fallback = self._fallback
+        if fallback is not None:
+            return fallback[1].feed(fallback[0].close())
+        try:
+            self._coro.close()
+        except Exception:
+            return self._take_over(final=True)
+        events = self._events
+        out = self._process(events) if events else []
+        events.clear()
+        if out is None:
+            return self._take_over(final=True)
+        self._coro = None
+        return out
+
+    def _process(self, events: list[tuple[str, Any]]) -> list[tuple[Path, Any]] | None:
+        """Turn yajl events into matched values; ``None`` if the depth limit is exceeded
+        (the pure parser then raises ``DepthLimitError`` at the right place)."""
+        out: list[tuple[Path, Any]] = []
+        ctx = self._ctx
+        cpath = self._cpath
+        vpath = self._vpath
+        idx = self._idx
+        stack = self._stack
+        builder = self._builder
+        match = self._match
+        for kind, value in events:
+            if kind == "map_key":
+                vpath = (*cpath, value)
+                continue
+            if kind == "end_map" or kind == "end_array":
+                if builder:
+                    done = builder.pop()
+                    if not builder:
+                        out.append((cpath, done))
+                vpath = cpath
+                ctx, cpath, idx = stack.pop()
+                self._depth_left += 1
+                continue
+            if ctx == 2:
+                vpath = (*cpath, idx)
+                idx += 1
+            if kind == "start_map" or kind == "start_array":
+                new: Any = {} if kind == "start_map" else []
+                if builder:
+                    top = builder[-1]
+                    if top.__class__ is dict:
+                        top[vpath[-1]] = new
+                    else:
+                        top.append(new)
+                    builder.append(new)
+                elif match(vpath):
+                    builder.append(new)
+                stack.append((ctx, cpath, idx))
+                self._depth_left -= 1
+                if self._depth_left < 0:
+                    return None
+                ctx = 1 if kind == "start_map" else 2
+                cpath = vpath
+                idx = 0
+            elif builder:
+                top = builder[-1]
+                if top.__class__ is dict:
+                    top[vpath[-1]] = value
+                else:
+                    top.append(value)
+            elif match(vpath):
+                out.append((vpath, value))
+        self._ctx = ctx
+        self._cpath = cpath
+        self._vpath = vpath
+        self._idx = idx
+        return out
+
+
+def _has_surrogate_escape(data: bytes) -> bool:
+    """Whether ``data`` may hold a ``\\uD800``-``\\uDFFF`` escape (false positives are fine;
+    an escape cut at the end is seen with the next chunk, through ``_tail``)."""
+    start = data.find(b"\\u")
+    while start >= 0:
+        if data[start + 2 : start + 3] in b"dD" and data[start + 3 : start + 4] in _SURROGATE_HEX:
+            return True
+        start = data.find(b"\\u", start + 2)
+    return False
+
+
+_SURROGATE_HEX = frozenset(bytes([c]) for c in b"89abcdefABCDEF")
+
+
+def _runs(chunks: list[str | bytes]) -> Iterator[str | bytes]:
+    """Consecutive chunks of one type, joined (so a replay is a few big feeds)."""
+    i = 0
+    while i < len(chunks):
+        j = i + 1
+        kind = chunks[i].__class__
+        while j < len(chunks) and chunks[j].__class__ is kind:
+            j += 1
+        if kind is str:
+            yield "".join(chunks[i:j])  # type: ignore[arg-type]
+        else:
+            yield b"".join(bytes(c) for c in chunks[i:j])  # type: ignore[arg-type]
+        i = j

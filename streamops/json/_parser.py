@@ -1,0 +1,798 @@
+"""The push parser: ``feed(text) -> events``; the hot path of every JSON operator.
+
+Design (see DESIGN.md section 3):
+
+* Push-based and resumable. The state between two ``feed()`` calls is a small
+  stack of open containers plus the unfinished token (the parts of an open
+  string, the digits of an unfinished number, up to 11 characters of an
+  unfinished escape, up to 4 of an unfinished literal). No input is ever
+  re-read, so the cost of a chunk does not depend on what came before it.
+* Runs of plain string characters and whitespace are scanned by compiled
+  regexes; a short string, or a key with its ``:``, that sits wholly inside one
+  chunk is matched by a single regex call.
+* ``json.loads`` semantics for complete documents, except that ``NaN`` and
+  ``Infinity`` are rejected (they are not JSON).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json.decoder
+import json.scanner
+import re
+from collections.abc import Callable
+from typing import Any, Final, cast
+
+from ..errors import DepthLimitError, IncompleteJSONError, JSONStreamError
+from ._events import (
+    EndArray,
+    EndObject,
+    Event,
+    Key,
+    Path,
+    Scalar,
+    StartArray,
+    StartObject,
+    StringPart,
+)
+
+__all__ = ["JSONParser"]
+
+# Parser states, numbered so that the hot dispatch needs few comparisons.
+_STRING: Final = 0  # inside a string value
+_KEYSTR: Final = 1  # inside a key
+_AFTER: Final = 2  # after a value inside a container: ',' or the closing bracket
+_VALUE: Final = 3  # a value is expected (top level, after ':' or after ',' in an array)
+_ARRAY_FIRST: Final = 4  # after '[': a value or ']'
+_KEY: Final = 5  # after ',' in an object: a key
+_OBJ_FIRST: Final = 6  # after '{': a key or '}'
+_COLON: Final = 7  # after a key: ':'
+_NUMBER: Final = 8  # a number ran to the end of the previous chunk
+_LITERAL: Final = 9  # true/false/null ran to the end of the previous chunk
+_PRELUDE: Final = 10  # lenient: skipping text before the top-level value
+_DONE: Final = 11  # after the top-level value
+_FAILED: Final = 12  # an error was raised
+_CLOSED: Final = 13  # close() returned
+
+# What the current container is.
+_TOP: Final = 0
+_OBJ: Final = 1
+_ARR: Final = 2
+
+_END: Final = -(2**62)  # a position meaning "the end of the input" for _fail()
+_WS_CHARS: Final = " \t\n\r"
+_NUM_START: Final = "-0123456789"
+_NUM_CHARS: Final = "+-.eE0123456789"
+
+# Matchers that cannot fail where they are used (a "*" run, or a "+" run called
+# on a character of the run) are typed as such.
+_AlwaysMatch = Callable[[str, int], "re.Match[str]"]
+_ws = cast(_AlwaysMatch, re.compile(r"[ \t\n\r]+").match)
+_str_body = cast(_AlwaysMatch, re.compile(r'[^"\\\x00-\x1f]*').match)
+_number_full = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").fullmatch
+_number_prefix = re.compile(
+    r"-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*|(?:\.[0-9]+)?[eE][-+]?[0-9]*)?)?"
+).fullmatch
+_colon = re.compile(r"[ \t\n\r]*:[ \t\n\r]*").match
+_num_run = cast(_AlwaysMatch, re.compile(r"[-+.eE0-9]*").match)
+_hex_prefix = re.compile(r"[0-9a-fA-F]{0,4}").fullmatch
+_prelude = re.compile(r"[{\[]").search
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# The standard library's scanner decodes a complete string or number with exactly
+# json.loads semantics in one C call; used for tokens that lie inside one chunk.
+_scan_once: Callable[[str, int], tuple[Any, int]] = (
+    json.scanner.c_make_scanner or json.scanner.py_make_scanner  # type: ignore[attr-defined]
+)(json.decoder.JSONDecoder(parse_constant=_reject_constant))
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+_SIMPLE_ESCAPES: Final = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+_LITERALS: Final[dict[str, tuple[str, Any]]] = {
+    "t": ("true", True),
+    "f": ("false", False),
+    "n": ("null", None),
+}
+_EXPECTED: Final = {
+    _VALUE: "expected a value",
+    _ARRAY_FIRST: "expected a value or ']'",
+    _OBJ_FIRST: "expected a key or '}'",
+    _KEY: "expected a key after ','",
+    _COLON: "expected ':'",
+}
+
+
+class _EscapeError(Exception):
+    """An invalid escape sequence; ``pos`` is relative to its backslash."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+def _escape(b: str) -> tuple[str, int] | None:
+    """Decode the escape sequence at the start of ``b`` (which starts with a backslash).
+
+    Returns ``(text, characters used)``, or ``None`` when ``b`` ends before the
+    sequence can be decided (a high surrogate needs to see what follows it).
+    Follows ``json.loads``: a high surrogate escape followed by a low one is
+    one character; any other surrogate escape stays a lone surrogate.
+    """
+    if len(b) < 2:
+        return None
+    c = b[1]
+    simple = _SIMPLE_ESCAPES.get(c)
+    if simple is not None:
+        return simple, 2
+    if c != "u":
+        raise _EscapeError("invalid escape", 0)
+    h = b[2:6]
+    if _hex_prefix(h) is None:
+        raise _EscapeError("invalid \\uXXXX escape", 0)
+    if len(h) < 4:
+        return None
+    cp = int(h, 16)
+    if 0xD800 <= cp <= 0xDBFF:
+        if len(b) < 8:
+            if len(b) == 7 and b[6] != "\\":
+                return chr(cp), 6
+            return None
+        if b[6] != "\\" or b[7] != "u":
+            return chr(cp), 6
+        h = b[8:12]
+        if _hex_prefix(h) is None:
+            raise _EscapeError("invalid \\uXXXX escape", 6)
+        if len(h) < 4:
+            return None
+        cp2 = int(h, 16)
+        if 0xDC00 <= cp2 <= 0xDFFF:
+            return chr(0x10000 + ((cp - 0xD800) << 10) + (cp2 - 0xDC00)), 12
+    return chr(cp), 6
+
+
+class JSONParser:
+    """An incremental JSON parser: push text in, get :mod:`events <streamops.json._events>` out.
+
+    ``feed(chunk)`` returns the events the chunk completed; ``close()`` returns
+    the last ones (a top-level number can only end there) and raises
+    :class:`~streamops.IncompleteJSONError` if the stream ended inside a value.
+    Chunks may be cut anywhere: inside a key, a number, an escape, a surrogate
+    pair, or (for ``bytes``) a UTF-8 character. The work per chunk is
+    proportional to the chunk, never to what came before.
+
+    Complete documents get exactly ``json.loads`` semantics (big integers,
+    floats, escapes, surrogate pairs, duplicate keys where the last one wins)
+    except that ``NaN``, ``Infinity`` and ``-Infinity`` are rejected.
+
+    Args:
+        lenient: LLM framing (on by default). Text before the first ``{`` or
+            ``[`` (prose, a Markdown fence like ```` ```json ````) is skipped,
+            and so is everything after the top-level value ends (a closing
+            fence, more prose), chunk by chunk as it arrives. Only an object or
+            an array can be the top-level value. With ``lenient=False`` the
+            input must be exactly one JSON value (any kind) with optional
+            whitespace around it, as for ``json.loads``.
+        multiple_values: accept several top-level values (JSON Lines, or
+            values simply concatenated). Each top-level value has path ``()``;
+            an empty stream is not an error. In lenient mode, text between the
+            values is skipped like the prelude, so prose containing ``{`` or
+            ``[`` between values would start a value.
+        max_depth: the deepest nesting of objects and arrays allowed; deeper
+            input raises :class:`~streamops.DepthLimitError`.
+        fragments: emit :class:`StringPart` events for strings still open at
+            the end of a chunk (default). Consumers that only want complete
+            values turn them off, which makes chunks inside long strings cheaper.
+
+    Raises:
+        JSONStreamError: malformed input, from ``feed()``. The error carries
+            ``offset`` (in characters of the text received; for ``bytes`` input,
+            characters of the decoded text), 1-based ``line`` and ``column``,
+            the ``path`` being parsed, a ``snippet`` around the problem and
+            ``.received``, all the text fed so far. After an error, every later
+            call raises the same error.
+        IncompleteJSONError: from ``close()``, when the stream ended inside a
+            value (or before any value), after every earlier event was returned.
+        DepthLimitError: nesting deeper than ``max_depth``.
+
+    Feeding a document in pieces:
+
+    >>> p = JSONParser()
+    >>> p.feed('Sure! ```json\\n{"a": [1, "x')
+    [StartObject(path=()), Key(path=('a',), key='a'), StartArray(path=('a',)),
+     Scalar(path=('a', 0), value=1), StringPart(path=('a', 1), text='x')]
+    >>> p.feed('y"]}\\n```')
+    [Scalar(path=('a', 1), value='xy'), EndArray(path=('a',)), EndObject(path=())]
+    >>> p.close()
+    []
+
+    Numbers only appear complete, so a top-level number ends at ``close()``:
+
+    >>> p = JSONParser(lenient=False)
+    >>> p.feed("12"), p.feed("3")
+    ([], [])
+    >>> p.close()
+    [Scalar(path=(), value=123)]
+
+    Errors say where:
+
+    >>> JSONParser().feed('{"a": 1 "b": 2}')
+    Traceback (most recent call last):
+    ...
+    streamops.errors.JSONStreamError: expected ',' or '}' at line 1 column 9 (path $.a): ...
+    """
+
+    __slots__ = (
+        "_chunks",
+        "_cpath",
+        "_ctx",
+        "_decoder",
+        "_error",
+        "_esc",
+        "_fragments",
+        "_idx",
+        "_lenient",
+        "_literal",
+        "_max_depth",
+        "_multiple",
+        "_numparts",
+        "_parts",
+        "_stack",
+        "_state",
+        "_top_after",
+        "_vpath",
+    )
+
+    def __init__(
+        self,
+        *,
+        lenient: bool = True,
+        multiple_values: bool = False,
+        max_depth: int = 512,
+        fragments: bool = True,
+    ) -> None:
+        self._lenient = lenient
+        self._fragments = fragments
+        self._multiple = multiple_values
+        self._max_depth = max_depth
+        self._state = _PRELUDE if lenient else _VALUE
+        if multiple_values:
+            self._top_after = self._state
+        else:
+            self._top_after = _DONE
+        self._ctx = _TOP
+        self._cpath: Path = ()
+        self._vpath: Path = ()
+        self._idx = 0
+        self._stack: list[tuple[int, Path, int]] = []
+        self._parts: list[str] = []
+        self._esc = ""
+        self._numparts: list[str] = []
+        self._literal = ""
+        self._chunks: list[str] = []
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._error: JSONStreamError | None = None
+
+    # -- introspection -------------------------------------------------
+
+    @property
+    def received(self) -> str:
+        """All the text fed so far (joined on demand; cheap to keep, not to call often).
+
+        >>> p = JSONParser()
+        >>> _ = p.feed('{"a"'); _ = p.feed(b': 1}')
+        >>> p.received
+        '{"a": 1}'
+        """
+        return "".join(self._chunks)
+
+    @property
+    def depth(self) -> int:
+        """How many objects and arrays are open.
+
+        >>> p = JSONParser()
+        >>> _ = p.feed('{"a": [')
+        >>> p.depth
+        2
+        """
+        return len(self._stack)
+
+    # -- errors --------------------------------------------------------
+
+    def _fail(
+        self,
+        message: str,
+        pos: int,
+        path: Path,
+        cls: type[JSONStreamError] = JSONStreamError,
+    ) -> JSONStreamError:
+        """Build (and remember) an error at ``pos``, a position in the last chunk fed
+        (:data:`_END`: the end of the input). Offsets are only computed here, on
+        failure, so the hot path keeps no running count."""
+        received = "".join(self._chunks)
+        if pos == _END:
+            offset = len(received)
+        else:
+            offset = len(received) - (len(self._chunks[-1]) if self._chunks else 0) + pos
+        offset = max(0, min(offset, len(received)))
+        line = received.count("\n", 0, offset) + 1
+        column = offset - (received.rfind("\n", 0, offset) + 1) + 1
+        snippet = received[max(0, offset - 20) : offset + 20]
+        error = cls(
+            message,
+            offset=offset,
+            line=line,
+            column=column,
+            path=path,
+            snippet=snippet,
+            received=received,
+        )
+        self._error = error
+        self._state = _FAILED
+        return error
+
+    def _decode(self, data: bytes | bytearray | memoryview) -> str:
+        decoder = self._decoder
+        if decoder is None:
+            decoder = self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        pending = decoder.getstate()[0]
+        try:
+            return decoder.decode(bytes(data))
+        except UnicodeDecodeError as exc:
+            # Keep the text before the bad byte, so the offset points at it.
+            good = (pending + bytes(data))[: exc.start].decode("utf-8", "replace")
+            if not self._chunks and good.startswith("\ufeff"):
+                good = good[1:]
+            self._chunks.append(good)
+            raise self._fail(f"invalid UTF-8 ({exc.reason})", _END, self._vpath) from exc
+
+    def _dead(self) -> Exception:
+        if self._error is not None:
+            return self._error
+        return RuntimeError("JSONParser.feed() called after close()")
+
+    def _text(self, data: object) -> str:
+        """The text of a chunk that is not a plain ``str`` fed to a text-only parser."""
+        if isinstance(data, str):
+            if self._decoder is not None and self._decoder.getstate()[0]:
+                raise self._fail(
+                    "text fed while a UTF-8 character was incomplete", _END, self._vpath
+                )
+            return data
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            return self._decode(data)
+        raise TypeError(f"feed() takes str or bytes, not {type(data).__name__}")
+
+    # -- the hot path ----------------------------------------------------
+
+    def feed(self, data: str | bytes) -> list[Event]:
+        """Parse the next chunk; return the events it completed.
+
+        ``data`` is text or UTF-8 bytes (a character may be split between
+        two ``bytes`` chunks). An empty chunk returns ``[]``.
+
+        >>> JSONParser().feed('[true, nu')
+        [StartArray(path=()), Scalar(path=(0,), value=True)]
+        """
+        st = self._state
+        if data.__class__ is str and self._decoder is None:
+            s: str = data
+            if st < 2:
+                if '"' not in s and "\\" not in s and s.isprintable() and not self._esc:
+                    # Fast path: a chunk wholly inside a string (the commonest case).
+                    # (isprintable: no control character, nor a few rarer ones)
+                    if s:
+                        self._chunks.append(s)
+                        self._parts.append(s)
+                        if not st and self._fragments:
+                            return [StringPart(self._vpath, s)]
+                    return []
+            elif st < 8:
+                if s.isspace() and not s.strip(_WS_CHARS):
+                    # Fast path: whitespace between tokens (pretty-printed indentation).
+                    self._chunks.append(s)
+                    return []
+            elif st >= _FAILED:
+                raise self._dead()
+        else:
+            if st >= _FAILED:
+                raise self._dead()
+            s = self._text(data)
+        n = len(s)
+        if not n:
+            return []
+        self._chunks.append(s)
+
+        out: list[Event] = []
+        emit = out.append
+        ctx = self._ctx
+        cpath = self._cpath
+        vpath = self._vpath
+        idx = self._idx
+        parts = self._parts
+        # The fragment bookkeeping of an open string value.
+        sfrom = len(parts)
+        snew = False
+        i = 0
+
+        if self._esc:
+            # An escape sequence was cut by the previous chunk boundary.
+            esc = self._esc
+            while True:
+                b = esc + s[i : i + 12]
+                try:
+                    decoded = _escape(b)
+                except _EscapeError as exc:
+                    # (the escape began len(esc) characters before s[i])
+                    raise self._fail(exc.message, i - len(esc) + exc.pos, vpath) from None
+                if decoded is None:
+                    esc = b
+                    i = n
+                    break
+                parts.append(decoded[0])
+                if decoded[1] >= len(esc):
+                    i += decoded[1] - len(esc)
+                    esc = ""
+                    break
+                esc = esc[decoded[1] :]
+            self._esc = esc
+
+        while i < n:
+            if st < 2:  # _STRING, _KEYSTR
+                j = _str_body(s, i).end()
+                if j == n:
+                    if j > i:
+                        parts.append(s[i:])
+                    break
+                if j > i:
+                    parts.append(s[i:j])
+                c = s[j]
+                if c == '"':
+                    i = j + 1
+                    text = parts[0] if len(parts) == 1 else "".join(parts)
+                    if st == _STRING:
+                        emit(Scalar(vpath, text))
+                        st = _AFTER if ctx else self._top_after
+                    else:
+                        vpath = (*cpath, text)
+                        emit(Key(vpath, text))
+                        m = _colon(s, i)
+                        if m is None:
+                            st = _COLON
+                        else:
+                            i = m.end()
+                            st = _VALUE
+                elif c == "\\":
+                    simple = _SIMPLE_ESCAPES.get(s[j + 1]) if j + 1 < n else None
+                    if simple is not None:
+                        parts.append(simple)
+                        i = j + 2
+                        continue
+                    try:
+                        decoded = _escape(s[j : j + 12])
+                    except _EscapeError as exc:
+                        raise self._fail(exc.message, j + exc.pos, vpath) from None
+                    if decoded is None:
+                        self._esc = s[j:]
+                        break
+                    parts.append(decoded[0])
+                    i = j + decoded[1]
+                else:
+                    raise self._fail("invalid control character in string", j, vpath)
+
+            elif st == _AFTER:
+                c = s[i]
+                if c in _WS_CHARS:
+                    i = _ws(s, i).end()
+                    if i == n:
+                        break
+                    c = s[i]
+                if c == ",":
+                    i += 1
+                    st = _KEY if ctx == _OBJ else _VALUE
+                elif (c == "}" and ctx == _OBJ) or (c == "]" and ctx == _ARR):
+                    i += 1
+                    emit(EndObject(cpath) if ctx == _OBJ else EndArray(cpath))
+                    vpath = cpath
+                    ctx, cpath, idx = self._stack.pop()
+                    if not ctx:
+                        st = self._top_after
+                else:
+                    raise self._fail(
+                        "expected ',' or '}'" if ctx == _OBJ else "expected ',' or ']'",
+                        i,
+                        vpath,
+                    )
+
+            elif st < 5:  # _VALUE, _ARRAY_FIRST
+                c = s[i]
+                if c in _WS_CHARS:
+                    i = _ws(s, i).end()
+                    if i == n:
+                        break
+                    c = s[i]
+                if c == "]" and st == _ARRAY_FIRST:
+                    i += 1
+                    emit(EndArray(cpath))
+                    vpath = cpath
+                    ctx, cpath, idx = self._stack.pop()
+                    st = _AFTER if ctx else self._top_after
+                    continue
+                if ctx == _ARR:
+                    vpath = (*cpath, idx)
+                    idx += 1
+                if c == '"':
+                    if s.find('"', i + 1) >= 0:
+                        # Likely complete in this chunk: one C call decodes it.
+                        try:
+                            text, i = _scanstring(s, i + 1, True)
+                        except ValueError:
+                            pass  # an escaped quote, or invalid: the slow path says which
+                        else:
+                            emit(Scalar(vpath, text))
+                            st = _AFTER if ctx else self._top_after
+                            continue
+                    i += 1
+                    st = _STRING
+                    parts = []
+                    sfrom = 0
+                    snew = True
+                elif c == "{" or c == "[":
+                    i += 1
+                    if c == "{":
+                        emit(StartObject(vpath))
+                        st = _OBJ_FIRST
+                    else:
+                        emit(StartArray(vpath))
+                        st = _ARRAY_FIRST
+                    self._stack.append((ctx, cpath, idx))
+                    if len(self._stack) > self._max_depth:
+                        raise self._fail(
+                            f"nesting deeper than max_depth={self._max_depth}",
+                            i - 1,
+                            vpath,
+                            DepthLimitError,
+                        )
+                    ctx = _OBJ if c == "{" else _ARR
+                    cpath = vpath
+                    idx = 0
+                elif c in _NUM_START:
+                    try:
+                        value, e = _scan_once(s, i)
+                    except StopIteration:
+                        e = i  # "-" not followed by a digit
+                    except ValueError:
+                        if s.startswith("-I", i):
+                            raise self._fail(_EXPECTED[st], i, vpath) from None
+                        raise self._fail("integer too large to convert", i, vpath) from None
+                    if e == n or s[e] in _NUM_CHARS:
+                        # It may go on in the next chunk ("12|3", "1.|5"), or be malformed.
+                        if e == n or _num_run(s, i).end() == n:
+                            self._numparts = [s[i:]]
+                            st = _NUMBER
+                            break
+                        raise self._fail("invalid number", i, vpath)
+                    emit(Scalar(vpath, value))
+                    i = e
+                    st = _AFTER if ctx else self._top_after
+                elif c in "tfn":
+                    word, value = _LITERALS[c]
+                    if s.startswith(word, i):
+                        emit(Scalar(vpath, value))
+                        i += len(word)
+                        st = _AFTER if ctx else self._top_after
+                    elif n - i < len(word) and word.startswith(s[i:]):
+                        self._literal = s[i:]
+                        st = _LITERAL
+                        break
+                    else:
+                        raise self._fail(f"invalid literal (expected {word!r})", i, vpath)
+                else:
+                    raise self._fail(_EXPECTED[st], i, vpath)
+
+            elif st < 7:  # _KEY, _OBJ_FIRST
+                c = s[i]
+                if c in _WS_CHARS:
+                    i = _ws(s, i).end()
+                    if i == n:
+                        break
+                    c = s[i]
+                if c == '"':
+                    if s.find('"', i + 1) >= 0:
+                        try:
+                            key, i = _scanstring(s, i + 1, True)
+                        except ValueError:
+                            pass
+                        else:
+                            vpath = (*cpath, key)
+                            emit(Key(vpath, key))
+                            if i < n and s[i] == ":":
+                                i += 1
+                                st = _VALUE
+                            else:
+                                st = _COLON
+                            continue
+                    i += 1
+                    st = _KEYSTR
+                    parts = []
+                elif c == "}" and st == _OBJ_FIRST:
+                    i += 1
+                    emit(EndObject(cpath))
+                    vpath = cpath
+                    ctx, cpath, idx = self._stack.pop()
+                    st = _AFTER if ctx else self._top_after
+                else:
+                    raise self._fail(_EXPECTED[st], i, cpath)
+
+            elif st == _COLON:
+                c = s[i]
+                if c in _WS_CHARS:
+                    i = _ws(s, i).end()
+                    if i == n:
+                        break
+                    c = s[i]
+                if c == ":":
+                    i += 1
+                    st = _VALUE
+                else:
+                    raise self._fail("expected ':'", i, vpath)
+
+            elif st == _NUMBER:
+                r = _num_run(s, i).end()
+                numparts = self._numparts
+                numparts.append(s[i:r])
+                if r == n:
+                    break
+                text = "".join(numparts)
+                self._numparts = []
+                # (errors point at the number's first character)
+                try:
+                    value, e = _scan_once(text, 0)
+                except StopIteration:
+                    e = -1
+                except ValueError:
+                    raise self._fail("integer too large to convert", r - len(text), vpath) from None
+                if e != len(text):
+                    raise self._fail("invalid number", r - len(text), vpath)
+                emit(Scalar(vpath, value))
+                i = r
+                st = _AFTER if ctx else self._top_after
+
+            elif st == _LITERAL:
+                buf = self._literal
+                word, value = _LITERALS[buf[0]]
+                piece = s[i : i + len(word) - len(buf)]
+                buf += piece
+                if not word.startswith(buf):
+                    raise self._fail(
+                        f"invalid literal (expected {word!r})", i - len(self._literal), vpath
+                    )
+                i += len(piece)
+                if len(buf) == len(word):
+                    self._literal = ""
+                    emit(Scalar(vpath, value))
+                    st = _AFTER if ctx else self._top_after
+                else:
+                    self._literal = buf
+
+            elif st == _PRELUDE:
+                m = _prelude(s, i)
+                if m is None:
+                    break
+                i = m.start()
+                st = _VALUE
+
+            else:  # _DONE
+                if self._lenient:
+                    break
+                i = _ws(s, i).end() if s[i] in _WS_CHARS else i
+                if i < n:
+                    raise self._fail("trailing characters after the JSON value", i, vpath)
+
+        if not st and self._fragments and (snew or len(parts) > sfrom):
+            if sfrom == len(parts) - 1:
+                emit(StringPart(vpath, parts[sfrom]))
+            else:
+                emit(StringPart(vpath, "".join(parts[sfrom:])))
+        self._state = st
+        self._ctx = ctx
+        self._cpath = cpath
+        self._vpath = vpath
+        self._idx = idx
+        self._parts = parts
+        return out
+
+    def close(self) -> list[Event]:
+        """End the stream: return the last events, or raise if it ended inside a value.
+
+        Calling it again returns ``[]``.
+
+        >>> p = JSONParser()
+        >>> p.feed('{"a": [1, 2')
+        [StartObject(path=()), Key(path=('a',), key='a'), StartArray(path=('a',)),
+         Scalar(path=('a', 0), value=1)]
+        >>> p.close()
+        Traceback (most recent call last):
+        ...
+        streamops.errors.IncompleteJSONError: unexpected end of input (expected ',' or ']') ...
+        """
+        if self._error is not None:
+            raise self._error
+        if self._state == _CLOSED:
+            return []
+        end = _END
+        if self._decoder is not None:
+            try:
+                self._decoder.decode(b"", True)
+            except UnicodeDecodeError:
+                raise self._fail(
+                    "the stream ended inside a UTF-8 character",
+                    end,
+                    self._vpath,
+                    IncompleteJSONError,
+                ) from None
+        out: list[Event] = []
+        st = self._state
+        ctx = self._ctx
+        vpath = self._vpath
+        if st == _NUMBER:
+            text = "".join(self._numparts)
+            start = len(self._chunks[-1]) - len(text)  # the number's first character
+            m = _number_full(text)
+            if m is None:
+                if _number_prefix(text) is not None:
+                    raise self._fail(
+                        "unexpected end of input in a number", end, vpath, IncompleteJSONError
+                    )
+                raise self._fail("invalid number", start, vpath)
+            if ctx != _TOP:
+                raise self._fail(
+                    "unexpected end of input (expected ',' or "
+                    + ("'}')" if ctx == _OBJ else "']')"),
+                    end,
+                    vpath,
+                    IncompleteJSONError,
+                )
+            try:
+                value = float(text) if m.lastindex else int(text)
+            except ValueError:
+                raise self._fail("integer too large to convert", start, vpath) from None
+            out.append(Scalar(vpath, value))
+            st = self._top_after
+        if st == _LITERAL:
+            raise self._fail(
+                "unexpected end of input in a literal", end, vpath, IncompleteJSONError
+            )
+        if st == _STRING or st == _KEYSTR:
+            raise self._fail("unterminated string", end, vpath, IncompleteJSONError)
+        if ctx != _TOP:
+            expected = (
+                _EXPECTED[st]
+                if st in _EXPECTED
+                else ("expected ',' or '}'" if ctx == _OBJ else "expected ',' or ']'")
+            )
+            raise self._fail(
+                f"unexpected end of input ({expected})", end, vpath, IncompleteJSONError
+            )
+        if not self._multiple and st != _DONE:
+            raise self._fail(
+                "the stream ended before any JSON value"
+                + (" (no '{' or '[' found)" if self._lenient else ""),
+                end,
+                (),
+                IncompleteJSONError,
+            )
+        self._state = _CLOSED
+        return out

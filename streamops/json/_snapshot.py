@@ -1,0 +1,265 @@
+"""Incremental snapshots and JSON Patch generation: the sync cores of ``json_snapshots``
+and ``json_patches``.
+
+Both consume parser events and never look at the text, so the work per chunk
+is proportional to the events of that chunk (plus, for a snapshot, the length
+of the one string that is still open, since a Python ``str`` cannot grow in
+place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ._events import (
+    EndArray,
+    EndObject,
+    Event,
+    Key,
+    Scalar,
+    StartObject,
+    StringPart,
+)
+
+__all__ = ["PatchBuilder", "SnapshotBuilder", "pointer"]
+
+
+class SnapshotBuilder:
+    """The progressively complete value, mutated in place as events arrive.
+
+    ``feed(events)`` returns the snapshots the events changed: normally ``[]``
+    or ``[root]``; with several top-level values (``multiple_values=True``)
+    one per value the events touched, in order.
+
+    The snapshot is **the same object, mutated in place**: dicts and lists
+    are updated where they stand, so taking a snapshot costs nothing and the
+    whole stream costs time linear in its length. Keep ``copy.deepcopy(value)``
+    if you need the state of one moment. Strings grow (a new ``str`` replaces
+    the shorter one); numbers, ``true``, ``false`` and ``null`` appear only
+    complete; a key appears together with the start of its value.
+
+    >>> from streamops.json import JSONParser
+    >>> parser, snap = JSONParser(), SnapshotBuilder()
+    >>> snap.feed(parser.feed('{"title": "Hel'))
+    [{'title': 'Hel'}]
+    >>> snap.feed(parser.feed('lo", "n": 4'))
+    [{'title': 'Hello'}]
+    >>> snap.feed(parser.feed('2}'))
+    [{'title': 'Hello', 'n': 42}]
+    """
+
+    __slots__ = ("_open_string", "_stack", "value")
+
+    def __init__(self) -> None:
+        self.value: Any = None
+        self._stack: list[Any] = []
+        self._open_string = False
+
+    def feed(self, events: Sequence[Event]) -> list[Any]:
+        """Apply events; return the snapshots they changed (the live objects)."""
+        if not events:
+            return []
+        stack = self._stack
+        open_string = self._open_string
+        if len(events) == 1:
+            ev = events[0]
+            if ev.__class__ is Key:
+                return []  # a key alone changes nothing: it appears with its value
+            if open_string and stack and ev.__class__ is StringPart:
+                # Fast path: one more piece of the open string (most chunks).
+                top = stack[-1]
+                if top.__class__ is dict:
+                    key = ev.path[-1]
+                    top[key] += ev.text
+                else:
+                    top[-1] += ev.text
+                return [self.value]
+        out: list[Any] = []
+        changed = False
+        for ev in events:
+            t = ev.__class__
+            if t is Key or t is EndObject or t is EndArray:
+                if t is not Key:
+                    stack.pop()
+                continue
+            if not stack:
+                changed_before = changed
+                changed = True
+                if open_string:
+                    # More of a top-level string (strict mode only).
+                    if t is StringPart:
+                        self.value += ev.text  # type: ignore[union-attr]
+                    else:
+                        self.value = ev.value  # type: ignore[union-attr]
+                        open_string = False
+                    continue
+                # A new top-level value: hand over the previous one first.
+                if changed_before:
+                    out.append(self.value)
+                if t is StringPart:
+                    self.value = ev.text  # type: ignore[union-attr]
+                    open_string = True
+                elif t is Scalar:
+                    self.value = ev.value  # type: ignore[union-attr]
+                else:
+                    self.value = {} if t is StartObject else []
+                    stack.append(self.value)
+                continue
+            changed = True
+            top = stack[-1]
+            if t is StringPart:
+                text: str = ev.text  # type: ignore[union-attr]
+                if top.__class__ is dict:
+                    key = ev.path[-1]
+                    top[key] = top[key] + text if open_string else text
+                elif open_string:
+                    top[-1] += text
+                else:
+                    top.append(text)
+                open_string = True
+            elif t is Scalar:
+                if top.__class__ is dict:
+                    top[ev.path[-1]] = ev.value  # type: ignore[union-attr]
+                elif open_string:
+                    top[-1] = ev.value  # type: ignore[union-attr]
+                else:
+                    top.append(ev.value)  # type: ignore[union-attr]
+                open_string = False
+            else:
+                new: Any = {} if t is StartObject else []
+                if top.__class__ is dict:
+                    top[ev.path[-1]] = new
+                else:
+                    top.append(new)
+                stack.append(new)
+        self._open_string = open_string
+        if changed:
+            out.append(self.value)
+        return out
+
+
+def pointer(path: Iterable[str | int]) -> str:
+    """The RFC 6901 JSON Pointer of a path.
+
+    >>> pointer(("items", 0, "a/b~c"))
+    '/items/0/a~1b~0c'
+    >>> pointer(())
+    ''
+    """
+    return "".join("/" + _escape_token(p) for p in path)
+
+
+def _escape_token(part: str | int) -> str:
+    if isinstance(part, int):
+        return str(part)
+    if "~" in part or "/" in part:
+        return part.replace("~", "~0").replace("/", "~1")
+    return part
+
+
+class PatchBuilder:
+    """Turn parser events into JSON Patch operations that rebuild the value in a client.
+
+    ``feed(events)`` returns a list of operations (a JSON Patch document,
+    possibly empty), all plain JSON-serialisable dicts:
+
+    * ``{"op": "replace", "path": "", "value": {}}`` starts the top-level
+      value (``{}``, ``[]``, or a complete scalar). Each top-level value of a
+      multi-value stream starts with one.
+    * ``{"op": "add", "path": "/items/0", "value": ...}`` (RFC 6902) adds a
+      member or an element: an empty container, a complete scalar, or the
+      first characters of a string. Array elements use their index (always
+      the array's current length). A repeated key replaces the member, as
+      RFC 6902 ``add`` does.
+    * ``{"op": "append", "path": "/answer", "value": "lo"}``, **the one
+      extension**: append ``value`` to the string at ``path``.
+
+    Applying every operation, in order, to ``{}`` gives the parsed value. A
+    browser needs a few lines::
+
+        function apply(doc, ops) {
+          for (const {op, path, value} of ops) {
+            if (path === "") { doc = value; continue; }
+            const keys = path.split("/").slice(1)
+              .map(k => k.replaceAll("~1", "/").replaceAll("~0", "~"));
+            const last = keys.pop();
+            const parent = keys.reduce((o, k) => o[k], doc);
+            if (op === "append") parent[last] += value;
+            else if (Array.isArray(parent)) parent.splice(+last, 0, value);
+            else parent[last] = value;
+          }
+          return doc;
+        }
+
+    (For a top-level string, ``append`` has ``"path": ""``: ``doc += value``.)
+
+    >>> from streamops.json import JSONParser
+    >>> parser, patches = JSONParser(), PatchBuilder()
+    >>> patches.feed(parser.feed('{"answer": "Hel'))
+    [{'op': 'replace', 'path': '', 'value': {}},
+     {'op': 'add', 'path': '/answer', 'value': 'Hel'}]
+    >>> patches.feed(parser.feed('lo", "tags": [1]}'))
+    [{'op': 'append', 'path': '/answer', 'value': 'lo'},
+     {'op': 'add', 'path': '/tags', 'value': []},
+     {'op': 'add', 'path': '/tags/0', 'value': 1}]
+    """
+
+    __slots__ = ("_pointers", "_sent", "_string_pointer")
+
+    def __init__(self) -> None:
+        self._pointers: list[str] = []
+        self._string_pointer: str | None = None
+        self._sent = 0
+
+    def _child(self, key: str | int) -> str:
+        if not self._pointers:
+            return ""
+        return self._pointers[-1] + "/" + _escape_token(key)
+
+    def feed(self, events: Iterable[Event]) -> list[dict[str, Any]]:
+        """Consume parser events; return the patch operations they produced."""
+        if not events:
+            return []
+        ops: list[dict[str, Any]] = []
+        pointers = self._pointers
+        for ev in events:
+            t = ev.__class__
+            if t is Key:
+                continue
+            if t is EndObject or t is EndArray:
+                pointers.pop()
+                continue
+            if t is StringPart:
+                text: str = ev.text  # type: ignore[union-attr]
+                if self._string_pointer is None:
+                    ptr = self._child(ev.path[-1]) if pointers else ""
+                    self._string_pointer = ptr
+                    self._sent = len(text)
+                    ops.append({"op": "replace" if not ptr else "add", "path": ptr, "value": text})
+                elif text:
+                    self._sent += len(text)
+                    ops.append({"op": "append", "path": self._string_pointer, "value": text})
+                continue
+            if t is Scalar:
+                value = ev.value  # type: ignore[union-attr]
+                if self._string_pointer is not None:
+                    tail = value[self._sent :]
+                    if tail:
+                        ops.append({"op": "append", "path": self._string_pointer, "value": tail})
+                    self._string_pointer = None
+                    continue
+                if pointers:
+                    ops.append({"op": "add", "path": self._child(ev.path[-1]), "value": value})
+                else:
+                    ops.append({"op": "replace", "path": "", "value": value})
+                continue
+            # StartObject / StartArray
+            if pointers:
+                ptr = self._child(ev.path[-1])
+                ops.append({"op": "add", "path": ptr, "value": {} if t is StartObject else []})
+            else:
+                ptr = ""
+                ops.append({"op": "replace", "path": "", "value": {} if t is StartObject else []})
+            pointers.append(ptr)
+        return ops

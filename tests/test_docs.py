@@ -17,7 +17,7 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_readme_block_runs(code: str, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    exec(compile(code, "README.md", "exec", dont_inherit=True), {"__name__": "__readme__"})
     if "source closed" in code:
         out = capsys.readouterr().out
         assert out.index("source closed") < out.index("after the loop")

@@ -8,13 +8,13 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from ._core import Operator, Stream, pipe
+from ._core import Operator, Stream, operator, pipe
 from .errors import StreamopsError
 from .samples import replay
 from .text import sentences, words
@@ -22,16 +22,110 @@ from .text import sentences, words
 __all__ = ["main"]
 
 
-async def _demo(speed: float) -> None:
+TRIP_PROMPT = (
+    "Plan a long weekend in Lisbon. Answer with one JSON object with keys: title, "
+    "summary, city, days, items (list of {name, kind: sight|museum|food|trip, day, "
+    "duration_min, cost_eur, notes}), total_cost_eur, tips (list of strings), rating (0-5)."
+)
+ANSWER_PROMPT = "In two short paragraphs: why should an app stream a model's answer?"
+
+
+async def _file_chunks(path: str, speed: float) -> AsyncIterator[bytes]:
+    """A recorded response body, replayed in small pieces."""
+    body = await anyio.Path(path).read_bytes()
+    for i in range(0, len(body), 64):
+        if speed > 0:
+            await anyio.sleep(0.01 / speed)
+        yield body[i : i + 64]
+
+
+async def _model_text(model: str, base_url: str | None, prompt: str, json_mode: bool) -> Any:
+    from openai import AsyncOpenAI
+
+    from .providers import text
+
+    client = AsyncOpenAI(base_url=base_url)
+    messages: Any = [{"role": "user", "content": prompt}]
+    if json_mode:
+        response = await client.chat.completions.create(
+            model=model, messages=messages, stream=True, response_format={"type": "json_object"}
+        )
+    else:
+        response = await client.chat.completions.create(
+            model=model, messages=messages, stream=True
+        )
+    return pipe(response, text())
+
+
+def _render_trip(snapshot: Any) -> Any:
+    """A rich view of a (partial) Trip: fields fill in, the list grows, completed rows ticked."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from .models import Partial
+
+    def show(value: Any) -> str:
+        return "…" if value is None else str(value)
+
+    def done(path: str) -> bool:
+        return not isinstance(snapshot, Partial) or snapshot.is_complete(path)
+
+    table = Table(expand=True, show_edge=False)
+    for column in ("", "stop", "kind", "day", "min", "EUR", "notes"):
+        table.add_column(column)
+    stops = (snapshot.items if snapshot is not None else None) or []
+    for i, stop in enumerate(stops):
+        table.add_row(
+            "[green]✓[/]" if done(f"items[{i}]") else "[yellow]…[/]",
+            show(stop.name),
+            show(stop.kind),
+            show(stop.day),
+            show(stop.duration_min),
+            show(stop.cost_eur),
+            show(stop.notes),
+        )
+    title = show(snapshot.title if snapshot is not None else None)
+    summary = show(snapshot.summary if snapshot is not None else None)
+    footer = ""
+    if snapshot is not None and snapshot.total_cost_eur is not None:
+        footer += f"total {snapshot.total_cost_eur} EUR  "
+    if snapshot is not None and snapshot.rating is not None:
+        footer += f"rating {snapshot.rating}/5  "
+    if snapshot is not None and snapshot.tips:
+        footer += f"{len(snapshot.tips)} tips"
+    state = "[green]validated Trip[/]" if done("") else "[yellow]streaming Partial[Trip][/]"
+    return Panel(Group(summary, table, footer), title=f"[b]{title}[/]", subtitle=state)
+
+
+async def _show_trip(chunks: Any) -> None:
+    from .flow import throttle
+    from .models import partial
+    from .samples import Trip
+
+    try:
+        from rich.live import Live
+    except ImportError:  # no rich: one line per completed top-level field
+        from .models import field_events
+
+        async with pipe(chunks, field_events(Trip)) as events:
+            async for event in events:
+                if len(event.path) == 1:
+                    print(f"  ✓ {event.path[0]} = {event.value!r}", flush=True)
+        return
+    # throttle: at most 30 frames a second, and skipped snapshots are never built
+    snapshots: Stream[Any] = pipe(chunks, partial(Trip), throttle(1 / 30))
+    async with snapshots:
+        with Live(_render_trip(None), refresh_per_second=30) as live:
+            snapshot: Any
+            async for snapshot in snapshots:
+                live.update(_render_trip(snapshot))
+
+
+async def _show_sentences(chunks: Any) -> None:
     out = sys.stdout
-    out.write("== words(): the sample answer, word by word, as it streams ==\n\n")
-    async with pipe(replay("answer", speed=speed), words()) as stream:
-        async for word in stream:
-            out.write(word)
-            out.flush()
-    out.write("\n== sentences(): the same stream, one sentence at a time ==\n\n")
     n = 0
-    async with pipe(replay("answer", speed=speed, seed=1), sentences()) as stream:
+    async with pipe(chunks, sentences()) as stream:
         async for sentence in stream:
             text = " ".join(sentence.split())  # one line per sentence on screen
             if text:
@@ -39,6 +133,60 @@ async def _demo(speed: float) -> None:
                 out.write(f"{n:>3}  {text}\n")
                 out.flush()
     out.write(f"\n{n} sentences.\n")
+
+
+async def _show_words(chunks: Any) -> None:
+    async with pipe(chunks, words()) as stream:
+        async for word in stream:
+            sys.stdout.write(word)
+            sys.stdout.flush()
+    sys.stdout.write("\n")
+
+
+async def _demo(args: argparse.Namespace) -> None:
+    speed: float = args.speed
+    out = sys.stdout
+    if args.stream:
+        from . import json as sj
+        from .providers import sse_events, text
+
+        body_text = "".join(
+            await _collect(pipe(_file_chunks(args.stream, 0), sse_events(), text()))
+        )
+        chunks = pipe(_file_chunks(args.stream, speed), sse_events(), text())
+        if body_text.lstrip()[:1] in ("{", "[") or "```json" in body_text:
+            out.write(f"== json_snapshots() of {args.stream} ==\n")
+            async with pipe(chunks, sj.json_snapshots(), _last()) as final:
+                async for value in final:
+                    out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"== sentences() of {args.stream} ==\n\n")
+            await _show_sentences(chunks)
+        return
+    if args.model:
+        trip = await _model_text(args.model, args.base_url, TRIP_PROMPT, True)
+        answer = await _model_text(args.model, args.base_url, ANSWER_PROMPT, False)
+    else:
+        trip = replay("report", speed=speed)
+        answer = replay("answer", speed=speed)
+    out.write("== partial(Trip): the structured answer, validated field by field ==\n")
+    await _show_trip(trip)
+    out.write("\n== sentences(): a text answer, one sentence at a time ==\n\n")
+    await _show_sentences(answer)
+
+
+async def _collect(source: Any) -> list[Any]:
+    return [item async for item in source]
+
+
+@operator
+async def _last(source: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    """Only the last item (a JSON snapshot is one object mutated in place)."""
+    last: Any = None
+    async for last in source:  # noqa: B007
+        pass
+    if last is not None:
+        yield last
 
 
 async def _stdin_chunks() -> AsyncIterator[bytes]:
@@ -95,24 +243,40 @@ async def _json(args: argparse.Namespace) -> None:
         out.write("\n")
 
 
-def _web(port: int, speed: float) -> int:
-    """Run examples/web/app.py from the source checkout this package was installed from."""
-    app = Path(__file__).resolve().parent.parent / "examples" / "web" / "app.py"
-    if not app.exists():
-        print(
-            "streamops: error: --web serves examples/web/app.py from a source checkout "
-            "(pip install -e .); it is not part of the installed package",
-            file=sys.stderr,
-        )
-        return 2
-    spec = importlib.util.spec_from_file_location("streamops_web_example", app)
+def _checkout_script(*parts: str) -> Path | None:
+    """A file of the source checkout this package was installed from (editable install)."""
+    path = Path(__file__).resolve().parent.parent.joinpath(*parts)
+    return path if path.exists() else None
+
+
+def _bench(argv: list[str]) -> int:
+    script = _checkout_script("benchmarks", "run_all.py")
+    if script is None:
+        return _fail("bench runs benchmarks/run_all.py from a source checkout (pip install -e .)")
+    module = _load(script, "streamops_run_all")
+    return int(module.main(argv))
+
+
+def _load(path: Path, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def _web(port: int, speed: float) -> int:
+    """Run examples/web/app.py from the source checkout this package was installed from."""
+    app = _checkout_script("examples", "web", "app.py")
+    if app is None:
+        return _fail(
+            "--web serves examples/web/app.py from a source checkout (pip install -e .); "
+            "it is not part of the installed package"
+        )
     try:
-        module.main(["--port", str(port), "--speed", str(speed)])
+        _load(app, "streamops_web_example").main(["--port", str(port), "--speed", str(speed)])
     except KeyboardInterrupt:
         return 130
     return 0
@@ -132,12 +296,21 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the live web page of examples/web instead (needs a source checkout)",
     )
     demo.add_argument("--port", type=int, default=8000, help="port for --web (default 8000)")
+    demo.add_argument("--stream", metavar="FILE", help="replay a recorded SSE body (curl -N ...)")
+    demo.add_argument("--model", help="ask this model instead (OpenAI-compatible; needs a key)")
+    demo.add_argument("--base-url", help="an OpenAI-compatible server for --model")
     demo.add_argument(
         "--speed",
         type=float,
         default=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1")),
         help="replay speed multiplier; 0 means no delay (default 1, or $STREAMOPS_DEMO_SPEED)",
     )
+    bench = sub.add_parser(
+        "bench",
+        help="run the benchmark suite against the peers and write benchmarks/REPORT.md",
+        description="Runs benchmarks/run_all.py from the source checkout; options pass through.",
+    )
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="options for run_all.py")
     js = sub.add_parser(
         "json",
         help="read a JSON (or SSE) stream on stdin, write JSON lines as soon as each is ready",
@@ -169,32 +342,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, status: int = 2) -> int:
+    print(f"streamops: error: {message}", file=sys.stderr)
+    return status
+
+
+def _run(command: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace) -> int:
+    """Run an async command: one clear line for a streamops error, quiet on a closed pipe."""
+    try:
+        anyio.run(command, args)
+    except StreamopsError as exc:
+        return _fail(str(exc), 1)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # the reader went away (| head): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), 1)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``streamops`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "json":
-        try:
-            anyio.run(_json, args)
-        except StreamopsError as exc:
-            print(f"streamops: error: {exc}", file=sys.stderr)
-            return 1
-        except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (| head): not an error
-            return 0
-        except KeyboardInterrupt:
-            return 130
-        return 0
-    if args.command == "demo":
-        if args.speed < 0:
-            print("streamops: error: --speed must be 0 or more", file=sys.stderr)
-            return 2
-        if args.web:
-            return _web(args.port, args.speed)
-        try:
-            anyio.run(_demo, args.speed)
-        except KeyboardInterrupt:
-            return 130
-    return 0
+        return _run(_json, args)
+    if args.command == "bench":
+        return _bench(args.rest)
+    if args.speed < 0:
+        return _fail("--speed must be 0 or more")
+    if args.web:
+        return _web(args.port, args.speed)
+    if args.model and not (args.base_url or os.environ.get("OPENAI_API_KEY")):
+        return _fail("--model needs OPENAI_API_KEY or --base-url")
+    return _run(_demo, args)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,51 @@ import random
 from collections.abc import AsyncIterator
 from importlib import resources
 
+from typing import Literal
+
 import anyio
 import anyio.lowlevel
+from pydantic import BaseModel, Field
 
-__all__ = ["replay", "sample_chunks", "sample_names", "sample_sse", "sample_text"]
+__all__ = [
+    "Trip",
+    "TripStop",
+    "replay",
+    "sample_chunks",
+    "sample_names",
+    "sample_sse",
+    "sample_text",
+]
+
+
+class TripStop(BaseModel):
+    """One stop of the ``"report"`` sample's itinerary."""
+
+    name: str
+    kind: Literal["sight", "museum", "food", "trip"]
+    day: int = Field(ge=1)
+    duration_min: int = Field(gt=0)
+    cost_eur: float = Field(ge=0)
+    notes: str = ""
+
+
+class Trip(BaseModel):
+    """The structured answer of the ``"report"`` sample, for ``partial(Trip)``.
+
+    >>> from streamops import drain, partial, pipe
+    >>> trip = drain(pipe(sample_chunks("report"), partial(Trip)))[-1]
+    >>> trip.title, len(trip.items), trip.items[0].kind
+    ('A long weekend in Lisbon', 5, 'sight')
+    """
+
+    title: str
+    summary: str
+    city: str
+    days: int
+    items: list[TripStop]
+    total_cost_eur: float
+    tips: list[str]
+    rating: float = Field(ge=0, le=5)
 
 
 def sample_names() -> list[str]:

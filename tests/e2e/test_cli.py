@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from streamops.samples import sample_text
 
@@ -20,16 +22,40 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_demo_streams_words_then_numbered_sentences() -> None:
+def test_demo_renders_the_validated_trip_then_numbered_sentences() -> None:
     result = run("demo", "--speed", "0")
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    answer = sample_text("answer")
-    words_part, sentences_part = out.split("== sentences()")
-    assert answer in words_part  # the words reassemble to the whole answer
+    trip_part, sentences_part = result.stdout.split("== sentences()")
+    report = json.loads(sample_text("report"))
+    assert report["title"] in trip_part
+    assert "validated Trip" in trip_part  # the final value is the real model
+    for stop in report["items"]:
+        assert stop["name"].split()[0] in trip_part
     assert "  1  Streaming output changes how an application feels." in sentences_part
     assert "Mr. Ito, who runs" in sentences_part  # not split after the abbreviation
     assert "after 9.5 seconds" in sentences_part  # nor inside a decimal
+
+
+def test_demo_replays_a_recorded_sse_body(tmp_path: Path) -> None:
+    from streamops.samples import sample_sse
+
+    body = tmp_path / "answer.sse"
+    body.write_text(sample_sse("answer"), encoding="utf-8")
+    result = run("demo", "--speed", "0", "--stream", str(body))
+    assert result.returncode == 0, result.stderr
+    assert "  1  Streaming output changes how an application feels." in result.stdout
+    report = tmp_path / "report.sse"
+    report.write_text(sample_sse("report"), encoding="utf-8")
+    result = run("demo", "--speed", "0", "--stream", str(report))
+    assert result.returncode == 0, result.stderr
+    value = json.loads(result.stdout.split("\n", 1)[1])
+    assert value == json.loads(sample_text("report"))
+
+
+def test_demo_model_without_a_key_is_a_clear_error() -> None:
+    result = run("demo", "--model", "gpt-4o-mini", env={"OPENAI_API_KEY": ""})
+    assert result.returncode == 2
+    assert "OPENAI_API_KEY" in result.stderr
 
 
 def test_demo_speed_from_the_environment() -> None:

@@ -136,6 +136,15 @@ class Stream(AsyncIterator[T_co]):
     release their connection. A bare ``break`` outside ``async with`` leaves the
     closing to the event loop's async-generator finalizer, which runs later (and
     under trio, in another task).
+
+    >>> import anyio
+    >>> async def main():
+    ...     async with stream(["a", "b", "c"]) as s:
+    ...         async for item in s:
+    ...             print(item)
+    ...             break
+    >>> anyio.run(main)
+    a
     """
 
     __slots__ = ("__weakref__", "_closed", "_iterator", "_source")

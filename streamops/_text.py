@@ -218,6 +218,12 @@ class TextBuffer(ABC):
     Subclasses implement :meth:`feed`; :meth:`flush`, :meth:`close` and
     :attr:`pending` are shared. Held parts are never empty strings, so "nothing
     held" is simply an empty list.
+
+    Every buffer is used the same way, without an event loop:
+
+    >>> buf = LineBuffer()
+    >>> buf.feed("one\\ntw"), buf.pending, buf.flush(), buf.close()
+    (['one\\n'], 'tw', ['tw'], [])
     """
 
     __slots__ = ("_parts",)

@@ -78,6 +78,15 @@ class StreamopsError(Exception):
     Attributes:
         received: what the failing operator had received so far (text for text
             and JSON operators, a list of items otherwise). Never lost.
+
+    Catch it to handle every streamops failure in one place:
+
+    >>> from streamops import drain, json_values, pipe
+    >>> try:
+    ...     drain(pipe(['{"a": [1, }'], json_values("a")))
+    ... except StreamopsError as exc:
+    ...     print(type(exc).__name__, repr(exc.received))
+    JSONStreamError '{"a": [1, }'
     """
 
     received: Any
@@ -99,6 +108,13 @@ class JSONStreamError(StreamopsError, ValueError):
         line, column: 1-based position of the problem.
         path: the JSON path (tuple of keys and indexes) being parsed.
         snippet: a few characters around the problem.
+
+    >>> from streamops import drain, json_values, pipe
+    >>> try:
+    ...     drain(pipe(['{"items": [1, 2', ' 3]}'], json_values("items[*]")))
+    ... except JSONStreamError as exc:
+    ...     print(exc.message, "|", exc.line, exc.column, exc.path)
+    expected ',' or ']' | 1 17 ('items', 1)
     """
 
     def __init__(
@@ -130,11 +146,27 @@ class JSONStreamError(StreamopsError, ValueError):
 
 
 class IncompleteJSONError(JSONStreamError):
-    """The stream ended inside a JSON value (every event before it was delivered)."""
+    """The stream ended inside a JSON value (every event before it was delivered).
+
+    >>> from streamops import drain, json_values, pipe
+    >>> try:
+    ...     drain(pipe(['{"a": 1, "b": [tr'], json_values("a")))
+    ... except IncompleteJSONError as exc:
+    ...     print(exc.path, repr(exc.received))
+    ('b', 0) '{"a": 1, "b": [tr'
+    """
 
 
 class DepthLimitError(JSONStreamError):
-    """JSON nesting went deeper than the parser's ``max_depth``."""
+    """JSON nesting went deeper than the parser's ``max_depth``.
+
+    >>> from streamops import drain, json_values, pipe
+    >>> try:
+    ...     drain(pipe(["[" * 600], json_values()))
+    ... except DepthLimitError as exc:
+    ...     print(isinstance(exc, ValueError), exc.offset)
+    True 512
+    """
 
 
 class StreamValidationError(StreamopsError, ValueError):
@@ -144,6 +176,17 @@ class StreamValidationError(StreamopsError, ValueError):
         path: where the value sits in the document.
         value: the value that failed.
         errors: pydantic's error details (``ValidationError.errors()``).
+
+    >>> from pydantic import BaseModel, Field
+    >>> from streamops import drain, partial, pipe
+    >>> class Order(BaseModel):
+    ...     qty: int = Field(gt=0)
+    ...     note: str
+    >>> try:
+    ...     drain(pipe(['{"qty": -2, "note": "this text never arrives', '..."}'], partial(Order)))
+    ... except StreamValidationError as exc:
+    ...     print(exc.path, exc.value, exc.errors[0]["type"])
+    ('qty',) -2 greater_than
     """
 
     def __init__(
@@ -171,6 +214,10 @@ class ToolCallError(StreamopsError, ValueError):
         name: the tool name, when known.
         call_id: the provider's id of the call, when known.
         arguments: the raw argument text received for this call.
+
+    >>> err = ToolCallError("unknown tool 'launch'", name="launch", arguments='{"x": 1}')
+    >>> isinstance(err, ValueError), err.name, err.arguments
+    (True, 'launch', '{"x": 1}')
     """
 
     def __init__(
@@ -193,6 +240,13 @@ class SSEError(StreamopsError, ValueError):
 
     Attributes:
         offset: byte offset of the problem in the stream.
+
+    >>> from streamops import drain, pipe, sse_events
+    >>> try:
+    ...     drain(pipe([b"data: caf\\xc3", b"\\x28\\n\\n"], sse_events()))
+    ... except SSEError as exc:
+    ...     print(type(exc).__name__, exc.offset)
+    SSEError 9
     """
 
     def __init__(self, message: str, *, offset: int = 0, received: Any = "") -> None:
@@ -209,6 +263,13 @@ class ProviderFormatError(StreamopsError, ValueError):
 
     Attributes:
         payload: the offending item (event data text, or the parsed value).
+
+    >>> from streamops import drain, events, pipe, sse_events
+    >>> try:
+    ...     drain(pipe([b"data: not json\\n\\n"], sse_events(), events(provider="openai-chat")))
+    ... except ProviderFormatError as exc:
+    ...     print(repr(exc.payload))
+    'not json'
     """
 
     def __init__(self, message: str, *, payload: Any = None, received: Any = "") -> None:
@@ -223,6 +284,16 @@ class ProviderStreamError(StreamopsError):
         event: the :class:`~streamops.providers.ProviderError` event.
         code: its error code, for convenience.
         received: the answer text yielded before the error.
+
+    >>> from streamops import drain, pipe, sse_events
+    >>> from streamops.providers import text
+    >>> body = [b'event: error\\ndata: {"type": "error", "error": {"type": "overloaded_error",'
+    ...         b' "message": "Overloaded"}}\\n\\n']
+    >>> try:
+    ...     drain(pipe(body, sse_events(), text(provider="anthropic")))
+    ... except ProviderStreamError as exc:
+    ...     print(exc)
+    Overloaded
     """
 
     def __init__(self, event: ProviderError, *, received: Any = "") -> None:
@@ -243,6 +314,15 @@ class RefusalError(StreamopsError):
     Attributes:
         refusal: the refusal message.
         received: the answer text yielded before it (usually ``""``).
+
+    >>> from streamops import drain, pipe, sse_events
+    >>> from streamops.providers import text
+    >>> body = [b'data: {"choices": [{"index": 0, "delta": {"refusal": "I cannot help."}}]}\\n\\n']
+    >>> try:
+    ...     drain(pipe(body, sse_events(), text()))
+    ... except RefusalError as exc:
+    ...     print(exc.refusal)
+    I cannot help.
     """
 
     def __init__(self, refusal: str, *, received: Any = "") -> None:
@@ -256,6 +336,20 @@ class StreamTimeoutError(StreamopsError, TimeoutError):
     Attributes:
         kind: ``"first"``, ``"idle"`` or ``"total"``.
         timeout: the limit in seconds that was exceeded.
+
+    >>> import anyio
+    >>> from streamops import pipe, timeout
+    >>> async def stalled():
+    ...     yield "Hel"
+    ...     await anyio.sleep_forever()
+    >>> async def main():
+    ...     try:
+    ...         async for _ in pipe(stalled(), timeout(idle=0.01)):
+    ...             pass
+    ...     except StreamTimeoutError as exc:
+    ...         print(exc.kind, exc.received, isinstance(exc, TimeoutError))
+    >>> anyio.run(main)
+    idle ['Hel'] True
     """
 
     def __init__(

@@ -237,6 +237,13 @@ class Collected(Generic[T]):
             set to this record (unless an inner ``collect()`` set it first).
         done: the stream has ended (exhausted, closed or failed).
         complete: the stream was exhausted normally.
+
+    >>> from streamops import drain, pipe, words
+    >>> record: Collected[str] = Collected()
+    >>> drain(pipe(["Hel", "lo wor", "ld"], record, words()))
+    ['Hello ', 'world']
+    >>> record.count, record.text, record.complete, record.first_item_at is not None
+    (3, 'Hello world', True, True)
     """
 
     def __init__(self) -> None:
@@ -687,6 +694,12 @@ def sse_response(
     ``frames`` is typically ``pipe(..., to_sse())``. When the client
     disconnects, Starlette cancels the iteration and the pipeline closes its
     source. Needs ``starlette`` (installed with FastAPI).
+
+    >>> from streamops import pipe
+    >>> response = sse_response(pipe([{"n": 1}], to_sse()))
+    >>> headers = response.headers
+    >>> response.media_type, headers["cache-control"], headers["x-accel-buffering"]
+    ('text/event-stream', 'no-cache', 'no')
     """
     try:
         from starlette.responses import StreamingResponse

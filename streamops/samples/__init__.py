@@ -18,7 +18,6 @@ import json
 import random
 from collections.abc import AsyncIterator
 from importlib import resources
-
 from typing import Literal
 
 import anyio
@@ -37,7 +36,12 @@ __all__ = [
 
 
 class TripStop(BaseModel):
-    """One stop of the ``"report"`` sample's itinerary."""
+    """One stop of the ``"report"`` sample's itinerary.
+
+    >>> from streamops import drain, items, pipe
+    >>> [stop.day for stop in drain(pipe(sample_chunks("report"), items(TripStop, "items[*]")))]
+    [1, 1, 2, 2, 3]
+    """
 
     name: str
     kind: Literal["sight", "museum", "food", "trip"]

@@ -1,0 +1,31 @@
+"""Every public name has a docstring with a runnable example (run as doctests)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+MODULES = [
+    "streamops",
+    "streamops.errors",
+    "streamops.flow",
+    "streamops.json",
+    "streamops.models",
+    "streamops.providers",
+    "streamops.samples",
+    "streamops.text",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_function_and_class_has_an_example(name: str) -> None:
+    module = importlib.import_module(name)
+    missing = [
+        attr
+        for attr in module.__all__
+        if (inspect.isfunction(obj := getattr(module, attr)) or inspect.isclass(obj))
+        and ">>>" not in (inspect.getdoc(obj) or "")
+    ]
+    assert missing == []

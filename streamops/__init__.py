@@ -2,7 +2,7 @@
 
 Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
 (incremental JSON), :mod:`streamops.models` (partial Pydantic models),
-:mod:`streamops.providers` (SDK streams and raw bodies to
+tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and raw bodies to
 one event vocabulary; its ``text()`` operator lives there, so that
 ``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
 collect, buffer, throttle, timeout, merge, SSE out), and the core
@@ -85,6 +85,12 @@ from .text import lines as lines
 from .text import paragraphs as paragraphs
 from .text import sentences as sentences
 from .text import words as words
+from .tools import ToolCallAssembler as ToolCallAssembler
+from .tools import ToolCallFailed as ToolCallFailed
+from .tools import ToolResult as ToolResult
+from .tools import run_tools as run_tools
+from .tools import tool_calls as tool_calls
+from .tools import tool_model as tool_model
 
 __version__ = "0.1.0"
 
@@ -126,10 +132,13 @@ __all__ = [
     "StreamopsError",
     "TextBuffer",
     "TextDelta",
+    "ToolCallAssembler",
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallError",
+    "ToolCallFailed",
     "ToolCallStarted",
+    "ToolResult",
     "Usage",
     "WordBuffer",
     "buffer",
@@ -154,6 +163,7 @@ __all__ = [
     "partial",
     "partial_model",
     "pipe",
+    "run_tools",
     "sentences",
     "sse_events",
     "sse_response",
@@ -162,5 +172,7 @@ __all__ = [
     "throttle",
     "timeout",
     "to_sse",
+    "tool_calls",
+    "tool_model",
     "words",
 ]

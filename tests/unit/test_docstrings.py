@@ -16,6 +16,7 @@ MODULES = [
     "streamops.providers",
     "streamops.samples",
     "streamops.text",
+    "streamops.tools",
 ]
 
 

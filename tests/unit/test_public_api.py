@@ -18,6 +18,7 @@ MODULES = [
     "streamops.samples",
     "streamops.models",
     "streamops.json",
+    "streamops.tools",
 ]
 
 

@@ -1,8 +1,9 @@
 """Write the package's own sample streams to ``streamops/samples/``.
 
 Each sample is an answer written for this project, cut into realistic 1-4
-character token chunks and wrapped in OpenAI's chat-completion chunk format as
-a server-sent-event body (what ``curl -N`` would save). Run it again after
+character token chunks and wrapped as a provider's server-sent-event body (what
+``curl -N`` would save): OpenAI chat-completion chunks for ``answer`` and
+``report``, an Anthropic Messages stream with two tool calls for ``tools``. Run it again after
 editing a text; the output is deterministic.
 
     python scripts/make_samples.py
@@ -100,6 +101,13 @@ REPORT = {
 }
 
 
+TOOLS_TEXT = "I'll check the weather and the local time in Lisbon for you."
+TOOL_CALLS = [
+    ("toolu_sample_weather", "get_weather", {"city": "Lisbon", "unit": "celsius", "days": 3}),
+    ("toolu_sample_time", "get_local_time", {"city": "Lisbon"}),
+]
+
+
 def tokens(text: str, seed: int) -> list[str]:
     """Cut text into 1-4 character pieces, preferring to start pieces at spaces."""
     rng = random.Random(seed)
@@ -148,6 +156,85 @@ def chat_sse(pieces: list[str], *, ident: str, created: int) -> str:
     return "".join(frames)
 
 
+def anthropic_sse(text: str, calls: list[tuple[str, str, dict[str, object]]], seed: int) -> str:
+    """An Anthropic Messages stream (SSE body): a text block, then one tool_use block
+    per call whose input arrives as input_json_delta fragments."""
+
+    def frame(event: str, data: dict[str, object]) -> str:
+        return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    frames = [
+        frame(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_sample_tools",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": "streamops-sample",
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 310, "output_tokens": 1},
+                },
+            },
+        ),
+        frame(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
+    ]
+    frames += [
+        frame(
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": piece},
+            },
+        )
+        for piece in tokens(text, seed)
+    ]
+    frames.append(frame("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    for index, (ident, name, arguments) in enumerate(calls, start=1):
+        block = {"type": "tool_use", "id": ident, "name": name, "input": {}}
+        frames.append(
+            frame(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+            )
+        )
+        frames += [
+            frame(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "input_json_delta", "partial_json": piece},
+                },
+            )
+            for piece in tokens(json.dumps(arguments), seed + index)
+        ]
+        frames.append(frame("content_block_stop", {"type": "content_block_stop", "index": index}))
+    frames.append(
+        frame(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                "usage": {"output_tokens": 96},
+            },
+        )
+    )
+    frames.append(frame("message_stop", {"type": "message_stop"}))
+    return "".join(frames)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     samples = {
@@ -158,6 +245,8 @@ def main() -> None:
         body = chat_sse(tokens(text, seed), ident=f"chatcmpl-sample-{name}", created=1760000000)
         (OUT / f"{name}.sse").write_text(body, encoding="utf-8")
         print(f"wrote {name}.sse: {len(text)} chars")
+    (OUT / "tools.sse").write_text(anthropic_sse(TOOLS_TEXT, TOOL_CALLS, 7), encoding="utf-8")
+    print("wrote tools.sse: an Anthropic stream with 2 tool calls")
 
 
 if __name__ == "__main__":

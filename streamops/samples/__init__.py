@@ -2,7 +2,8 @@
 
 Each sample is an OpenAI chat-completion SSE body (as ``curl -N`` would save
 it) of an answer written for this project by ``scripts/make_samples.py``:
-``"answer"`` is prose, ``"report"`` is a JSON structured answer.
+``"answer"`` is prose and ``"report"`` a JSON structured answer (OpenAI chat
+completions); ``"tools"`` is an Anthropic Messages stream with two tool calls.
 :func:`replay` plays a sample's text back with realistic token timing.
 
 >>> from streamops import drain, pipe
@@ -74,7 +75,7 @@ def sample_names() -> list[str]:
     """The names of the samples that ship with the package.
 
     >>> sample_names()
-    ['answer', 'report']
+    ['answer', 'report', 'tools']
     """
     folder = resources.files(__name__)
     return sorted(p.name.removesuffix(".sse") for p in folder.iterdir() if p.name.endswith(".sse"))
@@ -92,7 +93,7 @@ def sample_sse(name: str) -> str:
 
 
 def sample_chunks(name: str) -> list[str]:
-    """The text fragments of a sample, in order, as the model sent them.
+    """The text fragments of an OpenAI chat-completion sample, in order, as sent.
 
     >>> "".join(sample_chunks("answer")).startswith("Streaming output")
     True
@@ -106,7 +107,7 @@ def _chunks(name: str) -> tuple[str, ...]:
     for frame in sample_sse(name).split("\n\n"):
         if not frame.startswith("data: {"):
             continue
-        for choice in json.loads(frame[len("data: ") :])["choices"]:
+        for choice in json.loads(frame[len("data: ") :]).get("choices", ()):
             content = choice["delta"].get("content")
             if content:
                 out.append(content)

@@ -51,6 +51,15 @@ def test_openai_partial_model_offline() -> None:
     assert lines[-1] == "done: 'A long weekend in Lisbon', 5 stops, 19.9 EUR"
 
 
+def test_anthropic_tool_calls_offline() -> None:
+    lines = run_example("anthropic_tool_calls.py").splitlines()
+    assert "calling get_weather (toolu_sample_weather) ..." in lines
+    assert "  get_local_time arguments complete: get_local_time(city='Lisbon')" in lines
+    results = [line for line in lines if line.startswith("result for ")]
+    assert results[0].startswith("result for toolu_sample_weather: {'city': 'Lisbon'")
+    assert results[1] == "result for toolu_sample_time: 14:05 WET"
+
+
 def test_notebook_live_as_a_script() -> None:
     out = run_example("notebook_live.py")
     assert "### A long weekend in Lisbon" in out

@@ -32,6 +32,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
@@ -171,8 +172,14 @@ class Stream(AsyncIterator[T_co]):
     def __aiter__(self) -> Self:
         return self
 
-    def __anext__(self) -> Awaitable[T_co]:
-        return self._iterator.__anext__()
+    if TYPE_CHECKING:
+
+        def __anext__(self) -> Awaitable[T_co]: ...
+
+    else:
+        # The inner iterator's own __anext__, handed out by C code (a property
+        # over attrgetter): no Python frame per item for the consumer.
+        __anext__ = property(attrgetter("_iterator.__anext__"))
 
     def __or__(self, op: Callable[[Stream[T_co]], AsyncIterable[B]]) -> Stream[B]:
         result = op(self)

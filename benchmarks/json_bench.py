@@ -25,6 +25,11 @@ need after each chunk:
 * ``jsonriver``: the Python port of jsonriver, the other incremental snapshot
   parser (async, one snapshot per chunk).
 * ``loads``: a single ``json.loads`` of the final text, the floor.
+* ``langchain`` / ``pjp`` (only with ``--only``; ``run_all.py`` runs them with a
+  time limit): LangChain's ``JsonOutputParser().transform(chunks)``, which
+  re-parses the accumulated text with ``parse_partial_json`` after every chunk,
+  and ``partial_json_parser.loads(buffer)`` after every chunk (pure Python,
+  quadratic: minutes at 128 KB).
 
 Times are the best of a few runs (one run for the largest sizes).
 """
@@ -236,6 +241,53 @@ def loads_once(chunks: list[str]) -> Any:
     return json.loads("".join(chunks))
 
 
+def langchain_parse(buffer: str) -> Any:
+    """LangChain's partial parse of the text so far (one step of its streaming path)."""
+    from langchain_core.output_parsers import JsonOutputParser
+    from langchain_core.outputs import Generation
+
+    return JsonOutputParser().parse_result([Generation(text=buffer)], partial=True)
+
+
+def langchain_snapshots(chunks: list[str]) -> Any:
+    """``JsonOutputParser().transform(...)``: LangChain's streaming path (it re-parses the
+    accumulated text after every chunk and yields each value that changed)."""
+    from langchain_core.output_parsers import JsonOutputParser
+
+    last = None
+    for value in JsonOutputParser().transform(iter(chunks)):
+        last = value
+    return last
+
+
+def pjp_parse(buffer: str) -> Any:
+    import partial_json_parser
+
+    return partial_json_parser.loads(buffer)
+
+
+def pjp_snapshots(chunks: list[str]) -> Any:
+    """``partial_json_parser.loads(buffer)`` after every chunk."""
+    buf = ""
+    value = None
+    for chunk in chunks:
+        buf += chunk
+        value = pjp_parse(buf)
+    return value
+
+
+def buffer_step(parse: Callable[[str], Any], chunks: list[str]) -> Callable[[int], Any]:
+    """``step(i)``: ``parse`` of the text up to and including chunk ``i``, the work a
+    re-parsing contender does for that chunk (to sample its cost along the stream)."""
+    text = "".join(chunks)
+    ends = []
+    end = 0
+    for chunk in chunks:
+        end += len(chunk)
+        ends.append(end)
+    return lambda i: parse(text[: ends[i]])
+
+
 CONTENDERS: list[tuple[str, Callable[[Any], Any], bool]] = [
     # (label, function, quadratic)
     ("events", run_operator(json_events), False),
@@ -251,6 +303,11 @@ CONTENDERS: list[tuple[str, Callable[[Any], Any], bool]] = [
     ("ijson", ijson_items, False),
     ("jsonriver", jsonriver_snapshots, False),
     ("loads", loads_once, False),
+]
+# Pure-Python re-parsers: minutes at 128 KB, so run here only when named with --only.
+EXTRA_CONTENDERS: list[tuple[str, Callable[[Any], Any], bool]] = [
+    ("langchain", langchain_snapshots, True),
+    ("pjp", pjp_snapshots, True),
 ]
 
 
@@ -282,6 +339,7 @@ def main() -> None:
     sizes = [s for s in args.sizes.split(",") if s]
     wanted = {s for s in args.only.split(",") if s}
     contenders = [c for c in CONTENDERS if not wanted or c[0] in wanted]
+    contenders += [c for c in EXTRA_CONTENDERS if c[0] in wanted]
 
     # Sanity: every contender agrees on the answer for a small document.
     sample = tokens(make_document(3000))

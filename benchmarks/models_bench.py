@@ -215,6 +215,24 @@ def run_openai(sdk_chunks: list[Any]) -> Any:
     return state.get_final_completion().choices[0].message.parsed
 
 
+def quadratic_steps(text: str, chunks: list[str]) -> dict[str, Callable[[int], Any]]:
+    """``step(i)`` for the re-parsing contenders: the work each does for chunk ``i``
+    (parse the text up to it), to estimate a whole run from sampled positions."""
+    prefix = [0]
+    for c in chunks:
+        prefix.append(prefix[-1] + len(c))
+    partial_cls = _instructor_partial().get_partial_model()
+    from instructor.v2.dsl.partial import process_potential_object
+
+    def instructor_step(i: int) -> Any:
+        return process_potential_object(text[: prefix[i + 1]], "trailing-strings", partial_cls)
+
+    def pydantic_step(i: int) -> Any:
+        return _pydantic_step(text[: prefix[i + 1]])
+
+    return {"instructor": instructor_step, "pydantic": pydantic_step}
+
+
 # --- timing ------------------------------------------------------------------------
 
 
@@ -266,22 +284,11 @@ def measure(label: str, budget: float) -> dict[str, tuple[float, int, bool]]:
     results["items core"] = (best_of(lambda: run_items_core(chunks), repeat), n, False)
 
     # quadratic contenders: estimate first, run in full when affordable
-    prefix = [0]
-    for c in chunks:
-        prefix.append(prefix[-1] + len(c))
-    partial_cls = _instructor_partial().get_partial_model()
-    from instructor.v2.dsl.partial import process_potential_object
-
-    def instructor_step(i: int) -> Any:
-        return process_potential_object(text[: prefix[i + 1]], "trailing-strings", partial_cls)
-
-    def pydantic_step(i: int) -> Any:
-        return _pydantic_step(text[: prefix[i + 1]])
-
+    steps = quadratic_steps(text, chunks)
     sdk = openai_chunks(chunks)
     contenders: list[tuple[str, Callable[[int], Any] | None, Callable[[], Any]]] = [
-        ("instructor", instructor_step, lambda: run_instructor(chunks)),
-        ("pydantic", pydantic_step, lambda: run_pydantic(chunks)),
+        ("instructor", steps["instructor"], lambda: run_instructor(chunks)),
+        ("pydantic", steps["pydantic"], lambda: run_pydantic(chunks)),
         ("openai", None, lambda: run_openai(sdk)),
     ]
     for name, step, full in contenders:

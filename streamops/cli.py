@@ -310,7 +310,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run the benchmark suite against the peers and write benchmarks/REPORT.md",
         description="Runs benchmarks/run_all.py from the source checkout; options pass through.",
     )
-    bench.add_argument("rest", nargs=argparse.REMAINDER, help="options for run_all.py")
+    bench.epilog = (
+        "options: --quick (one size, one run), --sizes 1K,8K,32K,128K, --only NAMES, "
+        "--repeat N, --budget SECONDS, --out DIR (default: benchmarks/)"
+    )
     js = sub.add_parser(
         "json",
         help="read a JSON (or SSE) stream on stdin, write JSON lines as soon as each is ready",
@@ -365,11 +368,14 @@ def _run(command: Callable[[argparse.Namespace], Awaitable[None]], args: argpars
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``streamops`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":  # its options belong to benchmarks/run_all.py
+        return _bench(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "json":
         return _run(_json, args)
-    if args.command == "bench":
-        return _bench(args.rest)
     if args.speed < 0:
         return _fail("--speed must be 0 or more")
     if args.web:

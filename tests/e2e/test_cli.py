@@ -134,3 +134,20 @@ def test_json_error_is_one_line_with_where_and_exit_1() -> None:
     assert message.startswith("streamops: error: ")
     assert "line 1 column" in message
     assert "$.a[1]" in message
+
+
+def test_bench_quick_writes_a_report_and_a_plot(tmp_path: Path) -> None:
+    result = run("bench", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "## Machine" in report
+    assert "json_snapshots()" in report
+    assert "partial(" in report
+    png = (tmp_path / "scaling.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+
+
+def test_unknown_options_are_refused_outside_bench() -> None:
+    result = run("demo", "--bogus")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --bogus" in result.stderr

@@ -71,7 +71,7 @@ def test_bad_speed_is_one_clear_line_and_exit_2() -> None:
 
 
 def test_help_everywhere() -> None:
-    for args in (["--help"], ["demo", "--help"]):
+    for args in (["--help"], ["demo", "--help"], ["json", "--help"], ["bench", "--help"]):
         result = run(*args)
         assert result.returncode == 0
         assert "usage: streamops" in result.stdout

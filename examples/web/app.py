@@ -151,13 +151,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--speed", type=float, default=1.0, help="offline replay speed")
-    parser.add_argument("--model", default=None, help="ask this model (needs OPENAI_API_KEY)")
+    parser.add_argument("--model", default=None, help="the model (default gpt-4o-mini when online)")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    online = args.base_url is not None or "OPENAI_API_KEY" in os.environ
     app = create_app(
         speed=args.speed,
-        model=args.model or ("gpt-4o-mini" if "OPENAI_API_KEY" in os.environ else None),
+        model=args.model or ("gpt-4o-mini" if online else None),
         base_url=args.base_url,
     )
     print(f"streamops live card on http://{args.host}:{args.port}", flush=True)

@@ -44,7 +44,9 @@ async def _model_text(model: str, base_url: str | None, prompt: str, json_mode: 
 
     from .providers import text
 
-    client = AsyncOpenAI(base_url=base_url)
+    client = AsyncOpenAI(
+        base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed"
+    )
     messages: Any = [{"role": "user", "content": prompt}]
     if json_mode:
         response = await client.chat.completions.create(

@@ -89,7 +89,9 @@ def create_app(
 
         from streamops.providers import text
 
-        client = AsyncOpenAI(base_url=base_url)
+        client = AsyncOpenAI(
+            base_url=base_url, api_key=os.environ.get("OPENAI_API_KEY") or "not-needed"
+        )
         response = await client.chat.completions.create(
             model=model or "gpt-4o-mini",
             messages=[{"role": "user", "content": (CARD_PROMPT if json_mode else "") + prompt}],

@@ -59,6 +59,7 @@ from streamops.json import (
     json_values,
 )
 from streamops.json._fast import make_strict_values
+from streamops.samples import token_chunks
 
 SIZES = {"1K": 1_000, "8K": 8_000, "32K": 32_000, "128K": 128_000, "1M": 1_000_000}
 QUADRATIC_LIMIT = 200_000  # whole-buffer re-parse is skipped above this many characters
@@ -104,15 +105,7 @@ def make_document(target: int, seed: int = 7) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def tokens(text: str, seed: int = 0) -> list[str]:
-    """3- and 4-character chunks, like LLM tokens."""
-    rng = random.Random(seed)
-    out, i = [], 0
-    while i < len(text):
-        n = rng.choice((3, 4))
-        out.append(text[i : i + n])
-        i += n
-    return out
+tokens = token_chunks
 
 
 # -- contenders --------------------------------------------------------------

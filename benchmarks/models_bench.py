@@ -52,6 +52,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from streamops import pipe
 from streamops.models import ItemHydrator, ModelHydrator, partial
+from streamops.samples import token_chunks
 
 SIZES = {"1K": 1_000, "8K": 8_000, "32K": 32_000, "128K": 128_000}
 
@@ -112,14 +113,7 @@ def document(size: int, seed: int = 0) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
-def tokens(text: str, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    out, i = [], 0
-    while i < len(text):
-        n = rng.choice((3, 4))
-        out.append(text[i : i + n])
-        i += n
-    return out
+tokens = token_chunks
 
 
 # --- contenders: each takes the chunks and returns the final value ---------------------

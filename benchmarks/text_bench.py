@@ -10,7 +10,6 @@ ratio to a bare pass-through operator (the cost of one pipeline stage).
 from __future__ import annotations
 
 import argparse
-import random
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
@@ -19,7 +18,7 @@ import anyio
 
 from streamops import Stream, operator, pipe
 from streamops.flow import collect, tee
-from streamops.samples import sample_text
+from streamops.samples import sample_text, token_chunks
 from streamops.text import chunks, lines, paragraphs, sentences, words
 
 
@@ -31,14 +30,7 @@ async def passthrough(source: AsyncIterable[str]) -> AsyncIterator[str]:
 
 def make_chunks(size: int) -> list[str]:
     base = sample_text("answer")
-    text = (base * (size // len(base) + 1))[:size]
-    rng = random.Random(0)
-    out, i = [], 0
-    while i < len(text):
-        n = rng.choice((3, 4))
-        out.append(text[i : i + n])
-        i += n
-    return out
+    return token_chunks((base * (size // len(base) + 1))[:size])
 
 
 async def consume(s: Stream[Any]) -> int:

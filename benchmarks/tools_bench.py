@@ -54,6 +54,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from streamops import pipe
 from streamops.providers import ProviderAdapter
+from streamops.samples import token_chunks
 from streamops.tools import ToolCallAssembler, tool_calls
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "real"
@@ -151,15 +152,7 @@ def rows_arguments(size: int, seed: int = 0) -> str:
     return json.dumps({"rows": rows})
 
 
-def fragments(text: str, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        n = rng.choice((3, 4))
-        out.append(text[i : i + n])
-        i += n
-    return out
+fragments = token_chunks
 
 
 def openai_payloads(name: str, pieces: list[str]) -> list[dict[str, Any]]:

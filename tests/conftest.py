@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from streamops.samples import token_chunks
+
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -38,14 +40,7 @@ def split_chars(text: str) -> list[str]:
 
 def split_tokens(text: str, seed: int = 0) -> list[str]:
     """Realistic LLM-sized fragments: 3 or 4 characters each."""
-    rng = random.Random(seed)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        n = rng.choice((3, 4))
-        out.append(text[i : i + n])
-        i += n
-    return out
+    return token_chunks(text, seed)
 
 
 def split_random(text: str, seed: int = 1) -> list[str]:

@@ -33,6 +33,7 @@ __all__ = [
     "sample_names",
     "sample_sse",
     "sample_text",
+    "token_chunks",
 ]
 
 
@@ -69,6 +70,25 @@ class Trip(BaseModel):
     total_cost_eur: float
     tips: list[str]
     rating: float = Field(ge=0, le=5)
+
+
+def token_chunks(text: str, seed: int = 0) -> list[str]:
+    """Cut ``text`` into 3- and 4-character pieces, the size of an LLM's tokens.
+
+    Deterministic for a given ``seed``: handy to feed your own text through a
+    pipeline the way a model would stream it.
+
+    >>> token_chunks("Hello, streaming world!")
+    ['Hell', 'o, s', 'tre', 'amin', 'g wo', 'rld!']
+    """
+    rng = random.Random(seed)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        n = rng.choice((3, 4))
+        out.append(text[i : i + n])
+        i += n
+    return out
 
 
 def sample_names() -> list[str]:

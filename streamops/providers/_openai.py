@@ -23,17 +23,23 @@ __all__ = ["OpenAIChatAdapter", "OpenAIResponsesAdapter"]
 _TRUNCATING: Final = frozenset({"length", "content_filter", "max_tokens"})
 
 
-def _chat_usage(usage: Mapping[str, Any], raw: Any) -> Usage:
-    details = usage.get("completion_tokens_details")
+def _usage(usage: Mapping[str, Any], raw: Any, prefix: tuple[str, str]) -> Usage:
+    """Usage from Chat (``prompt``/``completion`` tokens) or Responses (``input``/``output``)."""
+    into, out = prefix
+    details = usage.get(f"{out}_tokens_details")
     reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
     return Usage(
-        int_or_none(usage.get("prompt_tokens")),
-        int_or_none(usage.get("completion_tokens")),
+        int_or_none(usage.get(f"{into}_tokens")),
+        int_or_none(usage.get(f"{out}_tokens")),
         int_or_none(usage.get("total_tokens")),
         int_or_none(reasoning),
         dict(usage),
         raw,
     )
+
+
+_CHAT: Final = ("prompt", "completion")
+_RESPONSES: Final = ("input", "output")
 
 
 class OpenAIChatAdapter(AdapterBase):
@@ -98,7 +104,7 @@ class OpenAIChatAdapter(AdapterBase):
             if isinstance(extra, Mapping):
                 usage = extra.get("usage")
         if isinstance(usage, Mapping) and usage:
-            out.append(_chat_usage(usage, raw))
+            out.append(_usage(usage, raw, _CHAT))
         error = payload.get("error")
         if error:
             out.append(error_event(error, raw))
@@ -239,19 +245,6 @@ _END_EVENTS: Final = frozenset({"response.completed", "response.incomplete", "re
 _REASONING_EVENTS: Final = frozenset(
     {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
 )
-
-
-def _responses_usage(usage: Mapping[str, Any], raw: Any) -> Usage:
-    details = usage.get("output_tokens_details")
-    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
-    return Usage(
-        int_or_none(usage.get("input_tokens")),
-        int_or_none(usage.get("output_tokens")),
-        int_or_none(usage.get("total_tokens")),
-        int_or_none(reasoning),
-        dict(usage),
-        raw,
-    )
 
 
 class OpenAIResponsesAdapter(AdapterBase):
@@ -417,7 +410,7 @@ class OpenAIResponsesAdapter(AdapterBase):
         )
         usage = response.get("usage")
         if isinstance(usage, Mapping) and usage:
-            out.append(_responses_usage(usage, raw))
+            out.append(_usage(usage, raw, _RESPONSES))
         error = response.get("error")
         if error:
             out.append(error_event(error, raw))

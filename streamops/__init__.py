@@ -11,9 +11,11 @@ collect, buffer, throttle, timeout, merge, SSE out), and the core
 
 from __future__ import annotations
 
+from ._core import ChunkCore as ChunkCore
 from ._core import Operator as Operator
 from ._core import Source as Source
 from ._core import Stream as Stream
+from ._core import chunk_operator as chunk_operator
 from ._core import drain as drain
 from ._core import iterate as iterate
 from ._core import operator as operator
@@ -97,6 +99,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SSE_HEADERS",
     "ChunkBuffer",
+    "ChunkCore",
     "Collected",
     "DepthLimitError",
     "FieldEvent",
@@ -142,6 +145,7 @@ __all__ = [
     "Usage",
     "WordBuffer",
     "buffer",
+    "chunk_operator",
     "chunks",
     "collect",
     "drain",

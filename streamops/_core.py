@@ -55,9 +55,11 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "ChunkCore",
     "Operator",
     "Source",
     "Stream",
+    "chunk_operator",
     "drain",
     "iterate",
     "operator",
@@ -109,15 +111,9 @@ async def _shielded_close(*objs: object) -> None:
             await _close_object(objs[-1])
 
 
-async def _from_sync(iterable: Iterable[T]) -> AsyncGenerator[T, None]:
-    iterator = iter(iterable)
-    try:
-        for item in iterator:
-            yield item
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()
+async def _from_sync(iterator: Iterator[T]) -> AsyncGenerator[T, None]:
+    for item in iterator:
+        yield item
 
 
 class Stream(AsyncIterator[T_co]):
@@ -148,16 +144,20 @@ class Stream(AsyncIterator[T_co]):
     a
     """
 
-    __slots__ = ("__weakref__", "_closed", "_iterator", "_source")
+    __slots__ = ("__weakref__", "_closed", "_iterator", "_source", "_sync")
 
     def __init__(self, source: Source[T_co]) -> None:
         self._source: object = source
         self._closed = False
         self._iterator: AsyncIterator[T_co]
+        # A plain iterable's iterator, which fused stages (chunk_operator) loop
+        # over directly; the async face shares it, so either may be used.
+        self._sync: Iterator[T_co] | None = None
         if isinstance(source, AsyncIterable):
             self._iterator = source.__aiter__()
         elif isinstance(source, Iterable):
-            self._iterator = _from_sync(source)
+            self._sync = iter(source)
+            self._iterator = _from_sync(self._sync)
         else:
             raise TypeError(
                 f"a stream source must be an iterable or an async iterable, "
@@ -192,10 +192,12 @@ class Stream(AsyncIterator[T_co]):
         if self._closed:
             return
         self._closed = True
-        if self._source is self._iterator:
-            await _shielded_close(self._iterator)
-        else:
-            await _shielded_close(self._iterator, self._source)
+        objs: list[object] = [self._iterator]
+        if self._sync is not None and self._sync is not self._source:
+            objs.append(self._sync)  # e.g. the generator an iterable's __iter__ made
+        if self._source is not self._iterator:
+            objs.append(self._source)
+        await _shielded_close(*objs)
 
     async def __aenter__(self) -> Self:
         return self
@@ -325,6 +327,142 @@ def operator(
     return factory
 
 
+# --- fused stages: a sync core driven chunk by chunk (the hot path) ---
+
+
+class ChunkCore(Protocol[A_contra, B_co]):
+    """The sync core of a chunk operator: ``feed`` a chunk, get what it completed.
+
+    ``feed`` returns the items the chunk completed (usually none: an empty
+    sequence); ``close`` ends the input (raising if it is incomplete) and
+    returns the last items. ``JSONParser`` is one:
+
+    >>> from streamops.json import JSONParser
+    >>> core: ChunkCore[str, object] = JSONParser()
+    >>> core.feed('[1, ')
+    [StartArray(path=()), Scalar(path=(0,), value=1)]
+    >>> core.feed('2]'), core.close()
+    ([Scalar(path=(1,), value=2), EndArray(path=())], [])
+    """
+
+    def feed(self, chunk: A_contra, /) -> Sequence[B_co]: ...
+
+    def close(self) -> Sequence[B_co]: ...
+
+
+class Then(Generic[A, B]):
+    """A :class:`ChunkCore` followed by a function of its non-empty outputs.
+
+    ``Then(JSONParser(), SnapshotBuilder().feed)`` is a core from text to
+    snapshots. The driver calls both inline, without a frame for the pair.
+
+    >>> from streamops.json import JSONParser
+    >>> core = Then(JSONParser(), lambda events: [len(events)])
+    >>> core.feed('[1, 2'), core.feed(']'), core.close()
+    ([2], [2], ())
+    """
+
+    __slots__ = ("close_first", "first", "then")
+
+    def __init__(
+        self, core: ChunkCore[A, Any], then: Callable[[Sequence[Any]], Sequence[B]]
+    ) -> None:
+        self.first = core.feed
+        self.close_first = core.close
+        self.then = then
+
+    def feed(self, chunk: A, /) -> Sequence[B]:
+        out = self.first(chunk)
+        return self.then(out) if out else ()
+
+    def close(self) -> Sequence[B]:
+        out = self.close_first()
+        return self.then(out) if out else ()
+
+
+async def _drive(
+    upstream: Stream[A], make_core: Callable[[], ChunkCore[A, B]]
+) -> AsyncGenerator[B, None]:
+    """Feed a core chunk by chunk, yield what it completes, close the upstream at the end.
+
+    One generator does what ``@operator`` + ``guarded`` do in two, so an item
+    crosses one async-generator boundary per stage instead of two; and a plain
+    iterable upstream (a list of recorded chunks) is looped over directly.
+    The four loops differ only in how chunks arrive and whether a
+    :class:`Then` pair is called inline; they are spelled out because this
+    is the per-chunk hot path of every JSON operator.
+    """
+    try:
+        core = make_core()
+        sync = upstream._sync
+        if isinstance(core, Then):
+            first, then = core.first, core.then
+            if sync is not None:
+                for chunk in sync:
+                    out = first(chunk)
+                    if out:
+                        for item in then(out):
+                            yield item
+            else:
+                async for chunk in upstream._iterator:
+                    out = first(chunk)
+                    if out:
+                        for item in then(out):
+                            yield item
+        else:
+            feed = core.feed
+            if sync is not None:
+                for chunk in sync:
+                    out = feed(chunk)
+                    if out:
+                        for item in out:
+                            yield item
+            else:
+                async for chunk in upstream._iterator:
+                    out = feed(chunk)
+                    if out:
+                        for item in out:
+                            yield item
+        for item in core.close():
+            yield item
+    finally:
+        await _shielded_close(upstream)
+
+
+def chunk_operator(
+    fn: Callable[P, ChunkCore[A, B]],
+) -> Callable[P, Callable[[AsyncIterable[A]], Stream[B]]]:
+    """Turn a factory of sync cores into a pipable operator factory.
+
+    ``fn(*options)`` makes a fresh :class:`ChunkCore` for each pipeline (when
+    the pipeline is first iterated). The operator feeds it every chunk and
+    yields what each chunk completed, then what ``close()`` returns; the same
+    clean-up rule as :func:`operator` applies.
+
+    >>> class Lines:
+    ...     def __init__(self):
+    ...         self.buf = ""
+    ...     def feed(self, chunk):
+    ...         *done, self.buf = (self.buf + chunk).split("\\n")
+    ...         return done
+    ...     def close(self):
+    ...         return [self.buf] if self.buf else []
+    >>> lines = chunk_operator(Lines)
+    >>> drain(pipe(["a\\nb", "c\\n", "d"], lines()))
+    ['a', 'bc', 'd']
+    """
+
+    @functools.wraps(fn)
+    def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
+        def apply(source: AsyncIterable[A]) -> Stream[B]:
+            return Stream._stage(_drive(stream(source), lambda: fn(*args, **kwargs)))
+
+        apply.__name__ = apply.__qualname__ = fn.__name__
+        return apply
+
+    return factory
+
+
 # --- snapshot streams (a state that changes per chunk; built only when asked) ---
 
 
@@ -358,21 +496,31 @@ class SnapshotStream(Stream[T_co]):
     def __init__(
         self, upstream: Stream[Any], make_core: Callable[[], SnapshotCore[Any, T_co]]
     ) -> None:
-        super().__init__(guarded(_run_snapshots(upstream._iterator, make_core), upstream))
+        super().__init__(_run_snapshots(upstream, make_core))
         self.upstream = upstream
         self.make_core = make_core
 
 
 async def _run_snapshots(
-    source: AsyncIterable[A], make_core: Callable[[], SnapshotCore[A, B]]
-) -> AsyncIterator[B]:
-    core = make_core()
-    feed = core.feed
-    async for chunk in source:
-        if feed(chunk):
-            yield core.snapshot()
-    for item in core.close():
-        yield item
+    upstream: Stream[A], make_core: Callable[[], SnapshotCore[A, B]]
+) -> AsyncGenerator[B, None]:
+    """Like :func:`_drive`, for a snapshot core: one generator, upstream closed at the end."""
+    try:
+        core = make_core()
+        feed = core.feed
+        sync = upstream._sync
+        if sync is not None:
+            for chunk in sync:
+                if feed(chunk):
+                    yield core.snapshot()
+        else:
+            async for chunk in upstream._iterator:
+                if feed(chunk):
+                    yield core.snapshot()
+        for item in core.close():
+            yield item
+    finally:
+        await _shielded_close(upstream)
 
 
 def snapshot_operator(

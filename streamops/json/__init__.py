@@ -32,10 +32,10 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import Sequence
 from typing import Any
 
-from .._core import operator
+from .._core import ChunkCore, Then, chunk_operator
 from ._events import EndArray as EndArray
 from ._events import EndObject as EndObject
 from ._events import Event as Event
@@ -88,14 +88,13 @@ __all__ = [
 Chunk = str | bytes
 
 
-@operator
-async def json_events(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_events(
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[Event]:
+) -> ChunkCore[Chunk, Event]:
     """Parse a stream of JSON text into events, as each chunk arrives.
 
     The events (see :mod:`streamops.json._events`) say where each container
@@ -122,50 +121,45 @@ async def json_events(
     [StartArray(path=()), Scalar(path=(0,), value=1), StringPart(path=(1,), text='a'),
      Scalar(path=(1,), value='ab'), EndArray(path=())]
     """
-    parser = JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
-    feed = parser.feed
-    async for chunk in source:
-        for ev in feed(chunk):
-            yield ev
-    for ev in parser.close():
-        yield ev
+    return JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
 
 
 def _values_core(
-    pattern: str, lenient: bool, multiple_values: bool, max_depth: int
-) -> tuple[Callable[[Chunk], list[tuple[Path, Any]]], Callable[[], list[tuple[Path, Any]]]]:
-    """``feed`` and ``close`` of the sync core behind ``json_values`` / ``json_items``:
-    ijson's C tokenizer for strict input when it is installed (see
-    :class:`StrictValueCollector`), else :class:`JSONParser` + :class:`ValueCollector`."""
+    pattern: str, lenient: bool, multiple_values: bool, max_depth: int, with_paths: bool
+) -> ChunkCore[Chunk, Any]:
+    """The sync core behind ``json_values`` / ``json_items``: ijson's C tokenizer for
+    strict input when it is installed (see :class:`StrictValueCollector`), else
+    :class:`JSONParser` + :class:`ValueCollector`. It yields ``(path, value)``
+    pairs, or the values alone when ``with_paths`` is false."""
     matcher = PathMatcher(pattern)
     if not lenient:
-        fast = make_strict_values(matcher, multiple_values=multiple_values, max_depth=max_depth)
+        fast = make_strict_values(
+            matcher, multiple_values=multiple_values, max_depth=max_depth, with_paths=with_paths
+        )
         if fast is not None:
-            return fast.feed, fast.close
+            return fast
     parser = JSONParser(
         lenient=lenient, multiple_values=multiple_values, max_depth=max_depth, fragments=False
     )
-    collector = ValueCollector(matcher)
+    collect = ValueCollector(matcher).feed
+    if with_paths:
+        return Then(parser, collect)
 
-    def feed(chunk: Chunk) -> list[tuple[Path, Any]]:
-        events = parser.feed(chunk)
-        return collector.feed(events) if events else []
+    def values(events: Sequence[Event]) -> list[Any]:
+        found = collect(events)
+        return [value for _, value in found] if found else found
 
-    def close() -> list[tuple[Path, Any]]:
-        return collector.feed(parser.close())
-
-    return feed, close
+    return Then(parser, values)
 
 
-@operator
-async def json_items(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_items(
     pattern: str = "$",
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[tuple[Path, Any]]:
+) -> ChunkCore[Chunk, tuple[Path, Any]]:
     """Yield ``(path, value)`` for every complete value whose path matches ``pattern``.
 
     Each value is yielded as soon as its last character arrives (an object
@@ -192,25 +186,17 @@ async def json_items(
     >>> drain(pipe(['{"items": [{"n": 1}, {"n"', ': 2}]}'], json_items("items[*].n")))
     [(('items', 0, 'n'), 1), (('items', 1, 'n'), 2)]
     """
-    feed, close = _values_core(pattern, lenient, multiple_values, max_depth)
-    async for chunk in source:
-        found = feed(chunk)
-        if found:
-            for item in found:
-                yield item
-    for item in close():
-        yield item
+    return _values_core(pattern, lenient, multiple_values, max_depth, with_paths=True)
 
 
-@operator
-async def json_values(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_values(
     pattern: str = "$",
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[Any]:
+) -> ChunkCore[Chunk, Any]:
     """Yield every complete value whose path matches ``pattern``, as soon as it completes.
 
     Like :func:`json_items` without the paths; ``json_values()`` alone yields
@@ -235,25 +221,17 @@ async def json_values(
     >>> drain(pipe(['Here you go:\\n```json\\n[1, 2', ']\\n```'], json_values()))
     [[1, 2]]
     """
-    feed, close = _values_core(pattern, lenient, multiple_values, max_depth)
-    async for chunk in source:
-        found = feed(chunk)
-        if found:
-            for _, value in found:
-                yield value
-    for _, value in close():
-        yield value
+    return _values_core(pattern, lenient, multiple_values, max_depth, with_paths=False)
 
 
-@operator
-async def json_string(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_string(
     pattern: str,
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[str]:
+) -> ChunkCore[Chunk, str]:
     """Yield the characters of the string at ``pattern`` as they arrive, to render it live.
 
     One piece per chunk that added to the string (escapes already decoded;
@@ -273,25 +251,16 @@ async def json_string(
     ['The ', 'cat\\n sat']
     """
     parser = JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
-    collector = StringCollector(pattern)
-    feed, collect = parser.feed, collector.feed
-    async for chunk in source:
-        events = feed(chunk)
-        if events:
-            for text in collect(events):
-                yield text
-    for text in collector.feed(parser.close()):
-        yield text
+    return Then(parser, StringCollector(pattern).feed)
 
 
-@operator
-async def json_snapshots(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_snapshots(
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[Any]:
+) -> ChunkCore[Chunk, Any]:
     """Yield the progressively complete value after each chunk that changed it.
 
     Strings grow as their characters arrive; numbers, ``true``, ``false`` and
@@ -326,25 +295,16 @@ async def json_snapshots(
     (2, True, {'a': 'xy'})
     """
     parser = JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
-    builder = SnapshotBuilder()
-    feed, build = parser.feed, builder.feed
-    async for chunk in source:
-        events = feed(chunk)
-        if events:
-            for snapshot in build(events):
-                yield snapshot
-    for snapshot in builder.feed(parser.close()):
-        yield snapshot
+    return Then(parser, SnapshotBuilder().feed)
 
 
-@operator
-async def json_patches(
-    source: AsyncIterable[Chunk],
+@chunk_operator
+def json_patches(
     *,
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> ChunkCore[Chunk, list[dict[str, Any]]]:
     """Yield, after each chunk that changed the value, the JSON Patch that brings a copy up to date.
 
     Each item is a list of operations (RFC 6902 ``add`` and ``replace``, plus
@@ -365,14 +325,10 @@ async def json_patches(
     [{'op': 'append', 'path': '/a', 'value': 'y'}]
     """
     parser = JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
-    builder = PatchBuilder()
-    feed, build = parser.feed, builder.feed
-    async for chunk in source:
-        events = feed(chunk)
-        if events:
-            ops = build(events)
-            if ops:
-                yield ops
-    ops = builder.feed(parser.close())
-    if ops:
-        yield ops
+    build = PatchBuilder().feed
+
+    def patches(events: Sequence[Event]) -> list[list[dict[str, Any]]]:
+        ops = build(events)
+        return [ops] if ops else []
+
+    return Then(parser, patches)

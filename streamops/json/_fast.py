@@ -53,7 +53,11 @@ without an event the pure parser (linear) takes over."""
 
 
 def make_strict_values(
-    pattern: str | PathMatcher, *, multiple_values: bool = False, max_depth: int = 512
+    pattern: str | PathMatcher,
+    *,
+    multiple_values: bool = False,
+    max_depth: int = 512,
+    with_paths: bool = True,
 ) -> StrictValueCollector | None:
     """A :class:`StrictValueCollector`, or ``None`` when ijson's C backend is not installed.
 
@@ -63,7 +67,9 @@ def make_strict_values(
     """
     if _yajl is None:  # pragma: no cover
         return None
-    return StrictValueCollector(pattern, multiple_values=multiple_values, max_depth=max_depth)
+    return StrictValueCollector(
+        pattern, multiple_values=multiple_values, max_depth=max_depth, with_paths=with_paths
+    )
 
 
 class _Sink:
@@ -80,7 +86,8 @@ class StrictValueCollector:
     """``(path, value)`` for every complete value matching ``pattern``, strict JSON only.
 
     Same contract as ``ValueCollector(pattern).feed(JSONParser(lenient=False).feed(chunk))``
-    (see the module docstring for how it stays identical).
+    (see the module docstring for how it stays identical). With
+    ``with_paths=False`` it returns the values alone.
 
     >>> core = StrictValueCollector("items[*].n")
     >>> core.feed('{"items": [{"n": 1}, {"n"')
@@ -103,10 +110,12 @@ class StrictValueCollector:
         "_match",
         "_max_depth",
         "_multiple",
+        "_plain",
         "_quiet",
         "_stack",
         "_tail",
         "_vpath",
+        "_with_paths",
         "matcher",
     )
 
@@ -116,6 +125,7 @@ class StrictValueCollector:
         *,
         multiple_values: bool = False,
         max_depth: int = 512,
+        with_paths: bool = True,
     ) -> None:
         if _yajl is None:  # pragma: no cover
             raise RuntimeError("StrictValueCollector needs ijson with its yajl2_c backend")
@@ -123,6 +133,7 @@ class StrictValueCollector:
         self._match = self.matcher.match
         self._multiple = multiple_values
         self._max_depth = max_depth
+        self._with_paths = with_paths
         sink = _Sink()
         self._events = sink.events
         self._coro: Any = _yajl.basic_parse_coro(
@@ -130,6 +141,7 @@ class StrictValueCollector:
         )
         self._chunks: list[str | bytes] = []
         self._tail = b""  # the end of the input so far, when it holds a backslash
+        self._plain = True  # no fallback and no _tail: feed() may take its fast path
         self._quiet = 0  # bytes sent since yajl last produced an event
         self._delivered = 0
         self._fallback: tuple[JSONParser, ValueCollector] | None = None
@@ -153,10 +165,11 @@ class StrictValueCollector:
         """
         return self._fallback is None
 
-    def _take_over(self, final: bool) -> list[tuple[Path, Any]]:
+    def _take_over(self, final: bool) -> list[Any]:
         """Replay everything received through the pure parser (which raises the exact
         error, if there is one) and let it handle the rest of the stream."""
         self._coro = None
+        self._plain = False
         parser = JSONParser(
             lenient=False,
             multiple_values=self._multiple,
@@ -172,34 +185,40 @@ class StrictValueCollector:
             found += collector.feed(parser.close())
         skip, self._delivered = self._delivered, 0
         self._chunks = []
-        return found[skip:]
+        return self._shape(found[skip:])
 
-    def feed(self, chunk: str | bytes) -> list[tuple[Path, Any]]:
-        """The ``(path, value)`` pairs this chunk completed."""
-        fallback = self._fallback
-        if fallback is not None:
-            return fallback[1].feed(fallback[0].feed(chunk))
-        self._chunks.append(chunk)
-        if chunk.__class__ is str:
-            # (a lone surrogate becomes invalid UTF-8: yajl fails, the parser decides)
-            data: bytes = chunk.encode("utf-8", "surrogatepass")
-            suspect = "\\" in chunk or "\x0b" in chunk or "\x0c" in chunk
-        elif isinstance(chunk, (bytes, bytearray, memoryview)):
-            # (str and bytes may be mixed: a character cut by a str chunk fails in
-            # yajl, and the replay through the parser reports it)
-            data = bytes(chunk)
-            # (int membership: several times faster than b"\\" in data)
-            suspect = 92 in data or 11 in data or 12 in data
+    def _shape(self, found: list[tuple[Path, Any]]) -> list[Any]:
+        """The pure parser's pairs, as this collector returns them."""
+        if self._with_paths or not found:
+            return found
+        return [value for _, value in found]
+
+    def feed(self, chunk: str | bytes) -> list[Any]:
+        """The ``(path, value)`` pairs (or values) this chunk completed."""
+        # The common case first, with as little work as possible: yajl is in
+        # charge, and a str chunk holds nothing that yajl could read differently
+        # from json.loads (no backslash, vertical tab or form feed; a lone
+        # surrogate fails to encode).
+        if (
+            self._plain
+            and chunk.__class__ is str
+            and "\\" not in chunk
+            and "\x0b" not in chunk
+            and "\x0c" not in chunk
+        ):
+            self._chunks.append(chunk)
+            try:
+                data = chunk.encode()
+            except UnicodeEncodeError:
+                return self._take_over(final=False)
         else:
-            self._chunks.pop()
-            raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
-        if suspect or self._tail:
-            if 11 in data or 12 in data:  # vertical tab, form feed
-                return self._take_over(final=False)
-            window = self._tail + data
-            if _has_surrogate_escape(window):
-                return self._take_over(final=False)
-            self._tail = window[-5:] if b"\\" in window[-5:] else b""
+            fallback = self._fallback
+            if fallback is not None:
+                return self._shape(fallback[1].feed(fallback[0].feed(chunk)))
+            checked = self._checked(chunk)
+            if checked.__class__ is not bytes:
+                return checked  # type: ignore[return-value]
+            data = checked
         try:
             self._coro.send(data)
         except Exception:  # any yajl error, or text it cannot take: the pure parser decides
@@ -218,11 +237,36 @@ class StrictValueCollector:
         self._delivered += len(out)
         return out
 
-    def close(self) -> list[tuple[Path, Any]]:
+    def _checked(self, chunk: str | bytes) -> bytes | list[Any]:
+        """The bytes to send for a chunk off the common path (bytes, or text holding or
+        following a backslash), or the results of the pure parser taking over."""
+        self._chunks.append(chunk)
+        if chunk.__class__ is str:
+            # (a lone surrogate becomes invalid UTF-8: yajl fails, the parser decides)
+            data: bytes = chunk.encode("utf-8", "surrogatepass")
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            # (str and bytes may be mixed: a character cut by a str chunk fails in
+            # yajl, and the replay through the parser reports it)
+            data = bytes(chunk)
+        else:
+            self._chunks.pop()
+            raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
+        # (int membership: several times faster than b"\\" in data)
+        if 92 in data or 11 in data or 12 in data or self._tail:
+            if 11 in data or 12 in data:  # vertical tab, form feed
+                return self._take_over(final=False)
+            window = self._tail + data
+            if _has_surrogate_escape(window):
+                return self._take_over(final=False)
+            self._tail = window[-5:] if b"\\" in window[-5:] else b""
+            self._plain = not self._tail
+        return data
+
+    def close(self) -> list[Any]:
         """The last pairs; raises ``IncompleteJSONError`` if the stream ended inside a value."""
         fallback = self._fallback
         if fallback is not None:
-            return fallback[1].feed(fallback[0].close())
+            return self._shape(fallback[1].feed(fallback[0].close()))
         try:
             self._coro.close()
         except Exception:
@@ -235,10 +279,12 @@ class StrictValueCollector:
         self._coro = None
         return out
 
-    def _process(self, events: list[tuple[str, Any]]) -> list[tuple[Path, Any]] | None:
-        """Turn yajl events into matched values; ``None`` if the depth limit is exceeded
-        (the pure parser then raises ``DepthLimitError`` at the right place)."""
-        out: list[tuple[Path, Any]] = []
+    def _process(self, events: list[tuple[str, Any]]) -> list[Any] | None:
+        """Turn yajl events into matched values (with their paths, if wanted); ``None`` if
+        the depth limit is exceeded (the pure parser then raises ``DepthLimitError`` at the
+        right place)."""
+        out: list[Any] = []
+        with_paths = self._with_paths
         ctx = self._ctx
         cpath = self._cpath
         vpath = self._vpath
@@ -254,7 +300,7 @@ class StrictValueCollector:
                 if builder:
                     done = builder.pop()
                     if not builder:
-                        out.append((cpath, done))
+                        out.append((cpath, done) if with_paths else done)
                 vpath = cpath
                 ctx, cpath, idx = stack.pop()
                 self._depth_left += 1
@@ -287,7 +333,7 @@ class StrictValueCollector:
                 else:
                     top.append(value)
             elif match(vpath):
-                out.append((vpath, value))
+                out.append((vpath, value) if with_paths else value)
         self._ctx = ctx
         self._cpath = cpath
         self._vpath = vpath

@@ -42,10 +42,15 @@ def fast(chunks: list[Any], matcher: PathMatcher, **options: Any) -> list[tuple[
 def assert_same_outcome(chunks: list[Any], matcher: PathMatcher, **options: Any) -> None:
     expected, expected_exc = attempt(lambda: pure(chunks, matcher, **options))
     got, exc = attempt(lambda: fast(chunks, matcher, **options))
+    # values alone (what json_values uses): the same values, the same error
+    values, values_exc = attempt(lambda: fast(chunks, matcher, with_paths=False, **options))
+    assert type(values_exc) is type(exc)
+    assert str(values_exc) == str(exc)
     if expected_exc is None:
         assert exc is None, repr(exc)
         assert [p for p, _ in got] == [p for p, _ in expected]
         assert same([v for _, v in got], [v for _, v in expected])
+        assert same(values, [v for _, v in expected])
     else:
         assert isinstance(expected_exc, JSONStreamError)
         assert type(exc) is type(expected_exc), (exc, expected_exc)

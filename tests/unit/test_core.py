@@ -7,7 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 import anyio
 import pytest
 
-from streamops import Stream, drain, iterate, operator, pipe, stream
+from streamops import Stream, chunk_operator, drain, iterate, operator, pipe, stream
 from tests.helpers import SDKLikeSource, TrackedSource
 
 pytestmark = pytest.mark.anyio
@@ -36,9 +36,22 @@ async def first_two(source: AsyncIterable[str]) -> AsyncIterator[str]:
             return
 
 
+class Same:
+    """A sync core that passes chunks through (``chunk_operator``: a fused stage)."""
+
+    def feed(self, chunk: str) -> list[str]:
+        return [chunk]
+
+    def close(self) -> list[str]:
+        return []
+
+
+same = chunk_operator(Same)
+
+
 def chain(source: object) -> Stream[str]:
-    """Five stages over the source."""
-    return pipe(source, upper(), double(times=1), upper(), double(times=1), upper())  # type: ignore[arg-type]
+    """Six stages over the source, the first a fused one, reading the source itself."""
+    return pipe(source, same(), upper(), double(times=1), same(), double(times=1), upper())  # type: ignore[arg-type]
 
 
 async def test_pipe_and_bar_are_the_same() -> None:

@@ -18,7 +18,7 @@ from typing import cast
 
 import anyio
 
-from ._core import ENDED, TIMED_OUT, Operator, operator, pumping
+from ._core import ENDED, TIMED_OUT, Operator, chunk_operator, operator, pumping
 from ._text import (
     ChunkBuffer,
     LineBuffer,
@@ -43,20 +43,18 @@ __all__ = [
 ]
 
 
+@chunk_operator
+def _unbuffered(make: Callable[[], TextBuffer]) -> TextBuffer:
+    """Run a text buffer over a stream (no timer: a fused stage)."""
+    return make()
+
+
 @operator
 async def _buffered(
-    source: AsyncIterable[str], make: Callable[[], TextBuffer], max_delay: float | None
+    source: AsyncIterable[str], make: Callable[[], TextBuffer], max_delay: float
 ) -> AsyncIterator[str]:
     """Run a text buffer over a stream, flushing it when ``max_delay`` passes idle."""
     buf = make()
-    if max_delay is None:
-        feed = buf.feed
-        async for chunk in source:
-            for piece in feed(chunk):
-                yield piece
-        for piece in buf.close():
-            yield piece
-        return
     async with pumping(source) as pump:
         deadline: float | None = None
         while True:
@@ -79,7 +77,9 @@ async def _buffered(
 
 
 def _buffer_op(make: Callable[[], TextBuffer], max_delay: float | None) -> Operator[str, str]:
-    if max_delay is not None and not max_delay > 0:
+    if max_delay is None:
+        return _unbuffered(make)
+    if not max_delay > 0:
         raise ValueError(f"max_delay must be a positive number of seconds, not {max_delay!r}")
     return _buffered(make, max_delay)
 

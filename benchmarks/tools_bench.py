@@ -14,7 +14,7 @@ Inputs (every contender consumes the same chunks, one at a time):
   the worst case for snapshots: one string stays open the whole time) and
   ``rows`` (``{"rows": [{id, name, price, tags}, ...]}``, a structured argument).
 
-Contenders (per-chunk cost = total time / chunks; best of ``--repeat`` runs):
+Contenders (per-chunk cost = the time of one run over the stream / its chunks):
 
 * ``ours events``: :class:`streamops.tools.ToolCallAssembler` fed the provider
   events (``ToolCallDelta`` ...) with the tool's model: the assembly itself,
@@ -30,6 +30,16 @@ Contenders (per-chunk cost = total time / chunks; best of ``--repeat`` runs):
 * ``anthropic``: ``accumulate_event(...)`` per event, the core of
   ``client.messages.stream()`` (jiter partial parse of the whole buffer after
   every ``input_json_delta``).
+
+Timing, made robust on a small shared machine the way :mod:`timeit` is: for each
+stream, ``gc.collect()`` once before the series, then one untimed warm-up run of
+every contender (first use of the models, imports, caches), then ``--repeat``
+rounds; each round runs every contender once, in turn (round-robin), so that
+drift in the machine's speed (another process, frequency changes) hits all of
+them alike rather than whichever ran last. Each timed run has the garbage
+collector disabled (``gc.disable()`` around the call only, re-enabled at once
+after it), and a contender's result is its best run over the rounds: the
+least-disturbed measurement, as ``timeit.repeat`` users are told to take.
 
 Targets: linear (per-chunk cost flat in argument length) and at least 10x less
 CPU than the SDK accumulators at 32 KB.
@@ -301,14 +311,27 @@ def run_anthropic(events: list[Any]) -> Any:
     return snapshot
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> float:
-    fn()  # warm-up (first use of the models, imports)
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
+def timed(fn: Callable[[], Any]) -> float:
+    """One run of ``fn`` in seconds, with the garbage collector off during it."""
+    gc.disable()
+    try:
         start = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - start)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def best_of(contenders: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """Each contender's best run in seconds: one untimed warm-up run each, then
+    ``repeat`` rounds that run every contender once, in turn (see the module docs)."""
+    gc.collect()
+    for fn in contenders.values():
+        fn()  # warm-up (first use of the models, imports)
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            best[name] = min(best[name], timed(fn))
     return best
 
 
@@ -331,21 +354,22 @@ def measure(
     """Microseconds per chunk for each contender on one stream."""
     chunks = len(payloads)
     events = provider_events(provider, payloads)
-    cells: dict[str, float] = {}
-
-    def per_chunk(fn: Callable[[], Any]) -> float:
-        return 1e6 * best_of(fn, repeat) / chunks
-
-    cells["ours events"] = per_chunk(lambda: run_core(events, tools, provider))
-    cells["ours events json"] = per_chunk(lambda: run_core(events, None, provider))
+    contenders: dict[str, Callable[[], Any]] = {
+        "ours events": lambda: run_core(events, tools, provider),
+        "ours events json": lambda: run_core(events, None, provider),
+    }
     if provider in ("openai-chat", "anthropic"):
         objects = sdk_objects(provider, payloads)
-        cells["ours sdk"] = per_chunk(lambda: run_core(objects, tools, provider))
-        cells["ours async"] = per_chunk(lambda: run_async(objects, tools, provider))
+        contenders["ours sdk"] = lambda: run_core(objects, tools, provider)
+        contenders["ours async"] = lambda: run_async(objects, tools, provider)
         if provider == "openai-chat":
-            cells["openai"] = per_chunk(lambda: run_openai(objects, name))
+            contenders["openai"] = lambda: run_openai(objects, name)
         else:
-            cells["anthropic"] = per_chunk(lambda: run_anthropic(objects))
+            contenders["anthropic"] = lambda: run_anthropic(objects)
+    cells = {
+        contender: 1e6 * seconds / chunks
+        for contender, seconds in best_of(contenders, repeat).items()
+    }
     args = sum(len(getattr(e, "text", "")) for e in events if type(e).__name__ == "ToolCallDelta")
     print(f"  measured {label}: {chunks:,} chunks, {args:,} characters of arguments")
     return cells
@@ -356,11 +380,14 @@ CONTENDERS = ["ours events", "ours events json", "ours sdk", "ours async", "open
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7, help="timed rounds per stream")
     parser.add_argument("--sizes", default="1K,8K,32K")
     options = parser.parse_args()
     sizes = [s.strip() for s in options.sizes.split(",")]
-    print(f"python {sys.version.split()[0]}; fragments of 3-4 characters; best of {options.repeat}")
+    print(
+        f"python {sys.version.split()[0]}; fragments of 3-4 characters; best of "
+        f"{options.repeat} rounds (round-robin, gc off while timed)"
+    )
     rows: list[tuple[str, dict[str, float]]] = []
 
     corpus = [

@@ -199,6 +199,25 @@ def _root_object_slot(model: Any) -> Slot:
     return slot
 
 
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """The setter of one of pydantic's instance slots (faster than ``object.__setattr__``)."""
+    setter: Callable[[Any, Any], None] | None = getattr(
+        BaseModel.__dict__.get(name), "__set__", None
+    )
+    if setter is None:  # pragma: no cover - another pydantic layout
+
+        def setter(obj: Any, value: Any) -> None:
+            object.__setattr__(obj, name, value)
+
+    return setter
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
+
+
 def _new_partial(
     cls: type[BaseModel],
     values: dict[str, Any],
@@ -206,12 +225,12 @@ def _new_partial(
     extra: dict[str, Any] | None,
     view: View,
 ) -> BaseModel:
+    """A snapshot instance, made as ``model_construct`` would, without its checks."""
     obj = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(obj, "__dict__", values)
-    setattr_(obj, "__pydantic_fields_set__", fields_set)
-    setattr_(obj, "__pydantic_extra__", extra)
-    setattr_(obj, "__pydantic_private__", {"_view": view})
+    _set_dict(obj, values)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, extra)
+    _set_private(obj, {"_view": view})
     return obj
 
 

@@ -473,9 +473,11 @@ class ToolCallAssembler:
         if kind is ToolCallFailed:
             self._failed_upstream(item, out)
             return out
-        handle = self._handle
         for event in self._adapter.feed(item):
-            handle(event, out)
+            if event.__class__ is ToolCallDelta:  # made by the adapter just now
+                self._delta(event, out, True)
+            else:
+                self._handle(event, out)
         return out
 
     def close(self) -> list[ToolEvent]:
@@ -492,7 +494,7 @@ class ToolCallAssembler:
     def _handle(self, event: Event, out: list[ToolEvent]) -> None:
         kind = event.__class__
         if kind is ToolCallDelta:
-            self._delta(event, out)  # type: ignore[arg-type]
+            self._delta(event, out, True)  # type: ignore[arg-type]
         elif kind is ToolCallStarted:
             self._started(event, out)  # type: ignore[arg-type]
         elif kind is ToolCallDone:
@@ -527,7 +529,9 @@ class ToolCallAssembler:
         call.args = _new_args(call)
         return True
 
-    def _delta(self, event: ToolCallDelta, out: list[ToolEvent]) -> None:
+    def _delta(self, event: ToolCallDelta, out: list[ToolEvent], fresh: bool = False) -> None:
+        """One fragment. ``fresh``: the adapter made ``event`` just now (nobody else holds
+        it), so it is completed in place rather than copied."""
         key = (event.choice, event.index)
         if key in self._server:
             out.append(event)
@@ -541,7 +545,9 @@ class ToolCallAssembler:
         call.parts.append(text)
         args = call.args
         if args is None:
-            out.append(ToolCallDelta(event.index, text, event.choice, None, event.raw))
+            if not fresh or event.partial_args is not None:
+                event = ToolCallDelta(event.index, text, event.choice, None, event.raw)
+            out.append(event)
             return
         try:
             changed = args.feed(text)
@@ -552,7 +558,11 @@ class ToolCallAssembler:
             out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
             out.append(self._argument_error(call, exc, event.raw))
             return
-        out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
+        if fresh:
+            event.partial_args = call.partial
+            out.append(event)
+        else:
+            out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
 
     def _done(self, event: ToolCallDone, out: list[ToolEvent]) -> None:
         key = (event.choice, event.index)

@@ -12,6 +12,7 @@ from ._events import EVENT_TYPES, Event
 from ._gemini import GeminiAdapter
 from ._jsonarray import JSONArrayDecoder
 from ._openai import OpenAIChatAdapter, OpenAIResponsesAdapter
+from ._sdk import ROLES
 from .sse import DONE, SSEDecoder, SSEEvent
 
 __all__ = ["ADAPTERS", "Provider", "ProviderAdapter", "detect_provider"]
@@ -88,7 +89,10 @@ class ProviderAdapter:
       an SDK's own ``ServerSentEvent``;
     * plain dicts (parsed payloads);
     * the SDKs' typed stream objects (``openai`` ``ChatCompletionChunk`` and
-      Responses events, ``anthropic`` ``MessageStreamEvent``; pydantic models);
+      Responses events, ``anthropic`` ``MessageStreamEvent``; pydantic models).
+      The kinds that make up nearly every item of a stream (Chat chunks,
+      Anthropic ``content_block_delta``, Responses text and argument deltas)
+      are read by attribute, without ``model_dump``, with the same result;
     * provider events already made (passed through unchanged).
 
     With ``provider="auto"`` the provider is detected from the first payload
@@ -138,6 +142,15 @@ class ProviderAdapter:
         """Interpret one item; return the events it produced."""
         if self.done:
             return []
+        adapter = self._adapter
+        if adapter is not None:
+            # An SDK object the adapter reads directly (see _sdk): the common item of
+            # an SDK stream, straight in. (A class not seen yet takes the long way once.)
+            fast = adapter._FAST.get(ROLES.get(item.__class__))  # type: ignore[arg-type]
+            if fast is not None:
+                out = fast(adapter, item)
+                if out is not None:
+                    return out
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             return self._feed_raw(item)
         if isinstance(item, EVENT_TYPES):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, ToolCallState, error_event, int_or_none
+from ._base import AdapterBase, FastPath, ToolCallState, error_event, int_or_none
 from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from ._sdk import ROLES, sdk_role
 
 __all__ = ["AnthropicAdapter"]
 
@@ -173,3 +174,44 @@ class AnthropicAdapter(AdapterBase):
             out.append(_anthropic_usage(dict(self._usage), None))
         self.closed = True
         return out
+
+    # -- the SDK's RawContentBlockDeltaEvent, read without model_dump (see _sdk) --------
+
+    def _fast_delta(self, item: Any) -> list[Event] | None:
+        """The events of a ``content_block_delta`` event object, as :meth:`_payload` gives
+        them for its dump; ``None`` (nothing changed) when the attributes cannot say."""
+        try:
+            # (Extra fields do not matter: the classes declare all that the adapter reads.)
+            if item.type != "content_block_delta":
+                return None
+            delta = item.delta
+            cls = delta.__class__
+            role = ROLES.get(cls)
+            if role is None:
+                role = sdk_role(cls)
+            if role == "anthropic.input_json_delta":
+                fragment = delta.partial_json
+                if delta.type != "input_json_delta" or fragment.__class__ is not str:
+                    return None
+                if not fragment:
+                    return []
+                index = item.index
+                call = self._blocks.get(index) if index.__class__ is int else None
+                if call is None:
+                    return None  # the dict path raises, with the payload
+                return [call.delta(fragment, item)]
+            if role == "anthropic.text_delta":
+                text = delta.text
+                if delta.type != "text_delta" or text.__class__ is not str:
+                    return None
+                return [TextDelta(text, 0, item)] if text else []
+            if role == "anthropic.thinking_delta":
+                thought = delta.thinking
+                if delta.type != "thinking_delta" or thought.__class__ is not str:
+                    return None
+                return [ReasoningDelta(thought, 0, item)] if thought else []
+        except AttributeError:
+            pass
+        return None
+
+    _FAST: ClassVar[dict[str, FastPath]] = {"anthropic.block_delta": _fast_delta}

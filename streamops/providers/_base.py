@@ -4,17 +4,20 @@ bookkeeping, argument parsing, usage and error helpers."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
 from ._events import Event, ProviderError, ToolCallDelta, ToolCallDone, ToolCallStarted
+from ._sdk import ROLES, sdk_role
 from .sse import DONE, SSEEvent
 
 __all__ = [
     "SKIP",
     "AdapterBase",
+    "FastPath",
     "ToolCallState",
+    "dump_nested",
     "error_event",
     "int_or_none",
     "parse_arguments",
@@ -92,6 +95,11 @@ def read_item(item: Any) -> tuple[Any, str | None, Any]:
     raise TypeError(
         f"expected an SSE event, a dict or an SDK stream object, not {type(item).__name__}"
     )
+
+
+def dump_nested(obj: Any) -> Any:
+    """What :func:`read_item` makes of an SDK object nested in an item (for error payloads)."""
+    return obj.model_dump(exclude_unset=True, by_alias=True, warnings=False)
 
 
 def _read_sse(data: str, event: str | None) -> tuple[Any, str | None, Any]:
@@ -198,14 +206,23 @@ class ToolCallState:
         )
 
 
+FastPath = Callable[[Any, Any], "list[Event] | None"]
+"""An adapter's reader of one kind of SDK object: its events, or ``None`` to leave the
+object to the dict path (nothing changed)."""
+
+
 class AdapterBase:
     """The sync core shape: ``feed(item) -> list[Event]``, ``close() -> list[Event]``.
 
     Subclasses implement :meth:`_payload` (one JSON payload, with the SSE event
-    name if any, and the raw item) and may extend :meth:`close`.
+    name if any, and the raw item) and may extend :meth:`close`. ``_FAST`` maps
+    the roles of :mod:`~streamops.providers._sdk` to readers of such SDK objects
+    that skip ``model_dump`` and give the same events as the dict path.
     """
 
     __slots__ = ("closed", "done")
+
+    _FAST: ClassVar[dict[str, FastPath]] = {}
 
     def __init__(self) -> None:
         self.done = False
@@ -216,6 +233,16 @@ class AdapterBase:
         """Interpret one item of the provider's stream; return the events it produced."""
         if self.done:
             return []
+        cls = item.__class__
+        role = ROLES.get(cls)
+        if role is None:
+            role = sdk_role(cls)
+        if role:
+            fast = self._FAST.get(role)
+            if fast is not None:
+                out = fast(self, item)
+                if out is not None:
+                    return out
         payload, event, raw = read_item(item)
         if payload is SKIP:
             return []

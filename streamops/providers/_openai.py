@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, ToolCallState, error_event, int_or_none
+from ._base import AdapterBase, FastPath, ToolCallState, dump_nested, error_event, int_or_none
 from ._events import (
     Event,
     Finished,
@@ -16,6 +16,7 @@ from ._events import (
     TextDelta,
     Usage,
 )
+from ._sdk import accepted, extra_keys, sdk_role
 
 __all__ = ["OpenAIChatAdapter", "OpenAIResponsesAdapter"]
 
@@ -39,6 +40,17 @@ def _usage(usage: Mapping[str, Any], raw: Any, prefix: tuple[str, str]) -> Usage
 
 
 _CHAT: Final = ("prompt", "completion")
+
+# The SDK classes the fast path of OpenAIChatAdapter reads (filled as they are seen).
+_CHOICE: Final = accepted("chat.choice")
+_DELTA: Final = accepted("chat.delta")
+_TOOL_CALL: Final = accepted("chat.tool_call")
+_FUNCTION: Final = accepted("chat.function")
+_USAGE: Final = accepted("chat.usage")
+# Extra fields of these names send a chunk to the dict path (see _sdk); the choices,
+# tool calls and functions have none (they declare all that the adapter reads).
+_CHUNK_KEYS: Final = extra_keys("chat.chunk")
+_DELTA_KEYS: Final = extra_keys("chat.delta")
 _RESPONSES: Final = ("input", "output")
 
 
@@ -159,9 +171,29 @@ class OpenAIChatAdapter(AdapterBase):
         function = tc.get("function")
         if not isinstance(function, Mapping):
             function = {}
-        call_id = tc.get("id") or None
-        name = function.get("name") or None
-        index = tc.get("index")
+        self._tool(
+            ci,
+            tc.get("index"),
+            tc.get("id") or None,
+            function.get("name") or None,
+            function.get("arguments"),
+            raw,
+            out,
+            tc,
+        )
+
+    def _tool(
+        self,
+        ci: int,
+        index: Any,
+        call_id: Any,
+        name: Any,
+        arguments: Any,
+        raw: Any,
+        out: list[Event],
+        tc: Any,
+    ) -> None:
+        """One tool-call delta: ``tc`` is its payload (a dict, or the SDK object)."""
         if not isinstance(index, int) or isinstance(index, bool):
             # No index (some compatible servers): a new id starts a new call.
             last = self._last.get(ci)
@@ -184,13 +216,12 @@ class OpenAIChatAdapter(AdapterBase):
                 raise ProviderFormatError(
                     f"tool call {index} of choice {ci} received arguments after the next "
                     "call had started (interleaved tool calls are not supported)",
-                    payload=tc,
+                    payload=tc if isinstance(tc, Mapping) else dump_nested(tc),
                 )
             if call_id and not call.id:
                 call.id = call_id
             if name and not call.name:
                 call.name = name
-        arguments = function.get("arguments")
         if arguments:
             if not isinstance(arguments, str):  # some servers send an object
                 arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
@@ -213,6 +244,120 @@ class OpenAIChatAdapter(AdapterBase):
         self._open = []
         self.closed = True
         return out
+
+    # -- the SDK's ChatCompletionChunk, read without model_dump (see _sdk) ------------
+
+    def _fast_chunk(self, item: Any) -> list[Event] | None:
+        """The events of a ``ChatCompletionChunk``, as :meth:`_payload` gives them for its
+        dump; ``None`` (nothing changed) for anything the attributes cannot say exactly.
+
+        Everything is read and checked first; only then does the state change."""
+        read: list[tuple[int, Any, Any, list[tuple[Any, Any, Any, Any, Any]] | None, Any]] = []
+        try:
+            extra = item.__pydantic_extra__
+            if extra and not _CHUNK_KEYS.isdisjoint(extra):
+                return None  # an in-band error, x_groq ...
+            choices = item.choices
+            usage = item.usage
+            if usage is not None and usage.__class__ not in _USAGE:
+                if sdk_role(usage.__class__) != "chat.usage":
+                    return None
+            if choices:
+                if choices.__class__ is not list:
+                    return None
+                pos = -1
+                for choice in choices:
+                    pos += 1
+                    if choice.__class__ not in _CHOICE:
+                        if sdk_role(choice.__class__) != "chat.choice":
+                            return None
+                    ci = choice.index
+                    reason = choice.finish_reason
+                    delta = choice.delta
+                    if ci.__class__ is not int:
+                        if ci is not None:
+                            return None
+                        ci = pos
+                    if reason is not None and reason.__class__ is not str:
+                        return None
+                    if delta is None:
+                        read.append((ci, None, None, None, reason))
+                        continue
+                    if delta.__class__ not in _DELTA:
+                        if sdk_role(delta.__class__) != "chat.delta":
+                            return None
+                    extra = delta.__pydantic_extra__
+                    if (extra and not _DELTA_KEYS.isdisjoint(extra)) or (
+                        delta.function_call is not None
+                    ):
+                        return None  # reasoning_content ..., the deprecated function_call
+                    content = delta.content
+                    refusal = delta.refusal
+                    tool_calls = delta.tool_calls
+                    if (content is not None and content.__class__ is not str) or (
+                        refusal is not None and refusal.__class__ is not str
+                    ):
+                        return None
+                    if not tool_calls:
+                        read.append((ci, content, refusal, None, reason))
+                        continue
+                    if tool_calls.__class__ is not list:
+                        return None
+                    calls = []
+                    for tc in tool_calls:
+                        if tc.__class__ not in _TOOL_CALL:
+                            if sdk_role(tc.__class__) != "chat.tool_call":
+                                return None
+                        index = tc.index
+                        call_id = tc.id
+                        function = tc.function
+                        if (index is not None and index.__class__ is not int) or (
+                            call_id is not None and call_id.__class__ is not str
+                        ):
+                            return None
+                        name = arguments = None
+                        if function is not None:
+                            if function.__class__ not in _FUNCTION:
+                                if sdk_role(function.__class__) != "chat.function":
+                                    return None
+                            name = function.name
+                            arguments = function.arguments
+                            if (name is not None and name.__class__ is not str) or (
+                                arguments is not None and arguments.__class__ is not str
+                            ):
+                                return None
+                        calls.append((tc, index, call_id, name, arguments))
+                    read.append((ci, content, refusal, calls, reason))
+        except AttributeError:  # model_construct() without a required field
+            return None
+        # Everything read: now the same steps as _payload.
+        out: list[Event] = []
+        for ci, content, refusal, deltas, reason in read:
+            if content:
+                out.append(TextDelta(content, ci, item))
+            if refusal:
+                out.append(Refusal(refusal, ci, item))
+            if deltas:
+                for tc, index, call_id, name, arguments in deltas:
+                    if call_id is None and name is None and index is not None:
+                        # The common delta: more arguments for the open call.
+                        call = self._calls.get((ci, index))
+                        if call is not None and not call.done:
+                            if arguments:
+                                out.append(call.delta(arguments, item))
+                            continue
+                    self._tool(ci, index, call_id or None, name or None, arguments, item, out, tc)
+            if reason is not None and ci not in self._finished:
+                self._finished.add(ci)
+                self._close_calls(ci, item, out, complete=reason not in _TRUNCATING)
+                out.append(Finished(reason, ci, item))
+        if usage is not None:
+            fields = dump_nested(usage)
+            if fields:
+                out.append(_usage(fields, item, _CHAT))
+        return out
+
+    _FAST: ClassVar[dict[str, FastPath]] = {"chat.chunk": _fast_chunk}
 
 
 # Responses output items that are tool calls, with what carries their arguments.
@@ -278,12 +423,12 @@ class OpenAIResponsesAdapter(AdapterBase):
         self._finished = False
 
     def _find(self, payload: Mapping[str, Any]) -> ToolCallState | None:
-        item_id = payload.get("item_id")
+        return self._find_ids(payload.get("item_id"), payload.get("output_index"))
+
+    def _find_ids(self, item_id: Any, index: Any) -> ToolCallState | None:
         call = self._by_item.get(item_id) if isinstance(item_id, str) else None
-        if call is None:
-            index = payload.get("output_index")
-            if isinstance(index, int):
-                call = self._by_index.get(index)
+        if call is None and isinstance(index, int):
+            call = self._by_index.get(index)
         return call
 
     def _add(self, item: Mapping[str, Any], index: int, raw: Any, out: list[Event]) -> None:
@@ -354,19 +499,9 @@ class OpenAIResponsesAdapter(AdapterBase):
             if delta and isinstance(delta, str):
                 out.append(TextDelta(delta, 0, raw))
         elif kind in _DELTA_EVENTS:
-            delta = payload.get("delta")
-            call = self._find(payload)
-            if call is None:
-                index = payload.get("output_index")
-                self._add(
-                    {"type": "function_call", "id": payload.get("item_id")},
-                    index if isinstance(index, int) else len(self._by_index),
-                    raw,
-                    out,
-                )
-                call = self._find(payload)
-            if delta and isinstance(delta, str) and call is not None and not call.done:
-                out.append(call.delta(delta, raw))
+            self._arguments_delta(
+                payload.get("delta"), payload.get("item_id"), payload.get("output_index"), raw, out
+            )
         elif kind in _DONE_EVENTS:
             call = self._find(payload)
             if call is not None and not call.done:
@@ -395,6 +530,21 @@ class OpenAIResponsesAdapter(AdapterBase):
             error = payload.get("error")
             out.append(error_event(error if isinstance(error, Mapping) else payload, raw))
         return out
+
+    def _arguments_delta(
+        self, delta: Any, item_id: Any, index: Any, raw: Any, out: list[Event]
+    ) -> None:
+        call = self._find_ids(item_id, index)
+        if call is None:
+            self._add(
+                {"type": "function_call", "id": item_id},
+                index if isinstance(index, int) else len(self._by_index),
+                raw,
+                out,
+            )
+            call = self._find_ids(item_id, index)
+        if delta and isinstance(delta, str) and call is not None and not call.done:
+            out.append(call.delta(delta, raw))
 
     def _end(self, payload: Mapping[str, Any], kind: str, raw: Any, out: list[Event]) -> None:
         response = payload.get("response")
@@ -425,3 +575,43 @@ class OpenAIResponsesAdapter(AdapterBase):
         ]
         self.closed = True
         return out
+
+    # -- the SDK's delta events, read without model_dump (see _sdk) ---------------------
+
+    def _fast_text(self, item: Any) -> list[Event] | None:
+        """A ``ResponseTextDeltaEvent``, as :meth:`_payload` reads its dump (or ``None``).
+        (Extra fields do not matter: the class declares all that the adapter reads.)"""
+        try:
+            if item.type != "response.output_text.delta":
+                return None
+            delta = item.delta
+        except AttributeError:
+            return None
+        if delta.__class__ is not str:
+            return None
+        return [TextDelta(delta, 0, item)] if delta else []
+
+    def _fast_arguments(self, item: Any) -> list[Event] | None:
+        """A ``ResponseFunctionCallArgumentsDeltaEvent``, as :meth:`_payload` reads its dump."""
+        try:
+            if item.type != "response.function_call_arguments.delta":
+                return None
+            delta = item.delta
+            item_id = item.item_id
+            index = item.output_index
+        except AttributeError:
+            return None
+        if (
+            (delta is not None and delta.__class__ is not str)
+            or (item_id is not None and item_id.__class__ is not str)
+            or (index is not None and index.__class__ is not int)
+        ):
+            return None
+        out: list[Event] = []
+        self._arguments_delta(delta, item_id, index, item, out)
+        return out
+
+    _FAST: ClassVar[dict[str, FastPath]] = {
+        "responses.text_delta": _fast_text,
+        "responses.arguments_delta": _fast_arguments,
+    }

@@ -49,6 +49,10 @@ __all__ = [
 Path: TypeAlias = tuple[str | int, ...]
 """Where a value sits: object keys and array indexes from the root, ``()`` for the root."""
 
+# The parser's hot paths create some events with ``object.__new__`` and attribute
+# stores, skipping ``__init__``: keep these classes plain (no ``__post_init__``,
+# no defaults, no validation).
+
 
 @dataclass(slots=True)
 class StartObject:

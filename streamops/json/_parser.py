@@ -7,9 +7,14 @@ Design (see DESIGN.md section 3):
   string, the digits of an unfinished number, up to 11 characters of an
   unfinished escape, up to 4 of an unfinished literal). No input is ever
   re-read, so the cost of a chunk does not depend on what came before it.
-* Runs of plain string characters and whitespace are scanned by compiled
-  regexes; a short string, or a key with its ``:``, that sits wholly inside one
-  chunk is matched by a single regex call.
+* Token-sized chunks (LLM streams: 3-4 characters) mostly have one of a few
+  shapes: inside a string, indentation, the end of a key and its colon, the
+  start of a value... ``feed()`` recognises those with a few ``str`` method
+  calls and returns before the general loop, whose set-up alone costs more
+  than such a chunk. The loop takes everything else (escapes, errors, several
+  tokens), scanning short chunks with ``str`` methods and long ones with
+  compiled regexes; a string or key complete inside one chunk is decoded by one
+  C call (``json``'s ``scanstring``).
 * ``json.loads`` semantics for complete documents, except that ``NaN`` and
   ``Infinity`` are rejected (they are not JSON).
 """
@@ -38,6 +43,15 @@ from ._events import (
 
 __all__ = ["JSONParser"]
 
+# The hottest fast paths build their events with ``_new(Scalar)`` and two
+# attribute stores rather than ``Scalar(path, value)``: the same object (the
+# event classes are plain slotted dataclasses whose ``__init__`` only stores the
+# fields) without a call of that Python ``__init__``, which saves about 50 ns an
+# event, a fifth of the cost of a chunk inside a string.
+_new = object.__new__
+# (Paths are built as ``path + (key,)``, which costs half as much as
+# ``(*path, key)``: hence the ``noqa: RUF005``.)
+
 # Parser states, numbered so that the hot dispatch needs few comparisons.
 _STRING: Final = 0  # inside a string value
 _KEYSTR: Final = 1  # inside a key
@@ -51,8 +65,14 @@ _NUMBER: Final = 8  # a number ran to the end of the previous chunk
 _LITERAL: Final = 9  # true/false/null ran to the end of the previous chunk
 _PRELUDE: Final = 10  # lenient: skipping text before the top-level value
 _DONE: Final = 11  # after the top-level value
-_FAILED: Final = 12  # an error was raised
-_CLOSED: Final = 13  # close() returned
+# In a string value or a key, with an escape sequence cut by the end of the
+# previous chunk (its start is in ``_esc``): _STRING or _KEYSTR + _STRING_ESC.
+# (A state of its own, so that the fast path for chunks inside a string need
+# not look at ``_esc``.)
+_STRING_ESC: Final = 12
+_KEYSTR_ESC: Final = 13
+_FAILED: Final = 14  # an error was raised
+_CLOSED: Final = 15  # close() returned
 
 # What the current container is.
 _TOP: Final = 0
@@ -63,6 +83,7 @@ _END: Final = -(2**62)  # a position meaning "the end of the input" for _fail()
 _WS_CHARS: Final = " \t\n\r"
 _NUM_START: Final = "-0123456789"
 _NUM_CHARS: Final = "+-.eE0123456789"
+_SHORT: Final = 32  # chunks up to this long are scanned with str methods (see feed())
 
 # Matchers that cannot fail where they are used (a "*" run, or a "+" run called
 # on a character of the run) are typed as such.
@@ -73,7 +94,6 @@ _number_full = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").f
 _number_prefix = re.compile(
     r"-?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*|(?:\.[0-9]+)?[eE][-+]?[0-9]*)?)?"
 ).fullmatch
-_colon = re.compile(r"[ \t\n\r]*:[ \t\n\r]*").match
 _num_run = cast(_AlwaysMatch, re.compile(r"[-+.eE0-9]*").match)
 _hex_prefix = re.compile(r"[0-9a-fA-F]{0,4}").fullmatch
 _prelude = re.compile(r"[{\[]").search
@@ -377,6 +397,67 @@ class JSONParser:
 
     # -- the hot path ----------------------------------------------------
 
+    def _value_fast(self, t: str, vpath: Path, events: list[Event]) -> list[Event] | None:
+        """A fast path of :meth:`feed`: a value starting a chunk's last token.
+
+        ``t`` runs from the value's first character to the end of the chunk,
+        ``vpath`` is the value's path in an object. Handles a string, number or
+        literal that goes on in the next chunk, and an opening bracket: adds the
+        value's events to ``events`` and returns it. Anything else (a complete
+        value, an escape, an error...) returns ``None`` having changed nothing,
+        and the general loop parses the chunk.
+        """
+        c = t[0]
+        body = ""
+        if c == '"':
+            body = t[1:]
+            if '"' in body or "\\" in body or not body.isprintable():
+                return None
+            st = _STRING
+        elif c in _NUM_START:
+            if t.lstrip(_NUM_CHARS):
+                return None
+            st = _NUMBER
+        elif c == "{" or c == "[":
+            if t[1:].strip(_WS_CHARS) or len(self._stack) >= self._max_depth:
+                return None
+            st = _OBJ_FIRST if c == "{" else _ARRAY_FIRST
+        elif c in "tfn":
+            word = _LITERALS[c][0]
+            if len(t) >= len(word) or not word.startswith(t):
+                return None
+            st = _LITERAL
+        else:
+            return None
+        ctx = self._ctx
+        if ctx == _ARR:
+            vpath = self._cpath + (self._idx,)  # noqa: RUF005 (faster)
+            self._idx += 1
+        self._vpath = vpath
+        self._state = st
+        if st == _STRING:
+            self._parts = [body] if body else []
+            if self._fragments:
+                part = _new(StringPart)
+                part.path = vpath
+                part.text = body
+                events.append(part)
+        elif st == _NUMBER:
+            self._numparts = [t]
+        elif st == _LITERAL:
+            self._literal = t
+        else:
+            self._stack.append((ctx, self._cpath, self._idx))
+            self._cpath = vpath
+            self._idx = 0
+            if c == "{":
+                self._ctx = _OBJ
+                events.append(StartObject(vpath))
+            else:
+                self._ctx = _ARR
+                events.append(StartArray(vpath))
+        return events
+
     def feed(self, data: str | bytes) -> list[Event]:
         """Parse the next chunk; return the events it completed.
 
@@ -389,21 +470,174 @@ class JSONParser:
         st = self._state
         if data.__class__ is str and self._decoder is None:
             s: str = data
+            # Fast paths for the commonest shapes of a token-sized chunk: they skip
+            # the set-up of the general loop below, which costs more than the work
+            # of a few characters. Each one checks its whole chunk before changing
+            # anything and leaves everything else (escapes, errors, a second
+            # token...) to the loop; when none applies, at most a pass or two over
+            # the chunk was wasted.
             if st < 2:
-                if '"' not in s and "\\" not in s and s.isprintable() and not self._esc:
-                    # Fast path: a chunk wholly inside a string (the commonest case).
+                if '"' not in s and "\\" not in s and s.isprintable():
+                    # Wholly inside a string (about half the chunks of a document).
                     # (isprintable: no control character, nor a few rarer ones)
                     if s:
                         self._chunks.append(s)
                         self._parts.append(s)
                         if not st and self._fragments:
-                            return [StringPart(self._vpath, s)]
+                            part = _new(StringPart)
+                            part.path = self._vpath
+                            part.text = s
+                            return [part]
                     return []
+                q = s.find('"')
+                if q >= 0:
+                    body = s[:q]
+                    if "\\" not in body and body.isprintable():
+                        if st == _STRING:
+                            # The end of a string value, then maybe a comma ('.",\n').
+                            rest = s[q + 1 :].strip(_WS_CHARS)
+                            ctx = self._ctx
+                            if ctx and (not rest or rest == ","):
+                                self._chunks.append(s)
+                                parts = self._parts
+                                if body:
+                                    parts.append(body)
+                                text = parts[0] if len(parts) == 1 else "".join(parts)
+                                if not rest:
+                                    self._state = _AFTER
+                                else:
+                                    self._state = _KEY if ctx == _OBJ else _VALUE
+                                scalar = _new(Scalar)
+                                scalar.path = self._vpath
+                                scalar.value = text
+                                return [scalar]
+                        else:
+                            # The end of a key, then maybe its colon and the start of
+                            # its value ('me"', 'e": ', '": 4', '": "Bo').
+                            rest = s[q + 1 :].lstrip(_WS_CHARS)
+                            if not rest or rest[0] == ":":
+                                parts = self._parts
+                                text = "".join(parts) + body if parts else body
+                                vpath = self._cpath + (text,)  # noqa: RUF005 (faster)
+                                key_ev = _new(Key)
+                                key_ev.path = vpath
+                                key_ev.key = text
+                                first: list[Event] = [key_ev]
+                                events: list[Event] | None = first
+                                if not rest:
+                                    self._vpath = vpath
+                                    self._state = _COLON
+                                else:
+                                    rest = rest[1:].lstrip(_WS_CHARS)
+                                    if not rest:
+                                        self._vpath = vpath
+                                        self._state = _VALUE
+                                    else:
+                                        events = self._value_fast(rest, vpath, first)
+                                if events is not None:
+                                    self._chunks.append(s)
+                                    return events
             elif st < 8:
-                if s.isspace() and not s.strip(_WS_CHARS):
-                    # Fast path: whitespace between tokens (pretty-printed indentation).
+                if s.isspace():
+                    if not s.strip(_WS_CHARS):
+                        # Whitespace between tokens (pretty-printed indentation).
+                        self._chunks.append(s)
+                        return []
+                elif not s:
+                    pass  # (the loop returns [])
+                elif st == _AFTER:
+                    rest = s.strip(_WS_CHARS)  # (not empty: s is not all whitespace)
+                    ctx = self._ctx
+                    if rest == ",":
+                        # A comma between members or elements (',\n  ').
+                        self._chunks.append(s)
+                        self._state = _KEY if ctx == _OBJ else _VALUE
+                        return []
+                    # The end of an object or array, then maybe a comma ('},\n').
+                    tail = rest[1:].lstrip(_WS_CHARS)
+                    if rest[0] == ("}" if ctx == _OBJ else "]") and (not tail or tail == ","):
+                        stack = self._stack
+                        outer = stack[-1][0]
+                        if outer or not tail:
+                            self._chunks.append(s)
+                            cpath = self._cpath
+                            end: Event = EndObject(cpath) if ctx == _OBJ else EndArray(cpath)
+                            self._vpath = cpath
+                            self._ctx, self._cpath, self._idx = stack.pop()
+                            if tail:
+                                self._state = _KEY if outer == _OBJ else _VALUE
+                            else:
+                                self._state = _AFTER if outer else self._top_after
+                            return [end]
+                elif st == _KEY or st == _OBJ_FIRST:
+                    body = s.lstrip(_WS_CHARS)
+                    if body[0] == '"':  # (not empty: s is not all whitespace)
+                        body = body[1:]
+                        if '"' not in body and "\\" not in body and body.isprintable():
+                            # Indentation, the opening quote of a key and its first
+                            # characters (' "na').
+                            self._chunks.append(s)
+                            self._parts = [body] if body else []
+                            self._state = _KEYSTR
+                            return []
+                else:  # _VALUE, _ARRAY_FIRST, _COLON
+                    # Indentation, then the start of a value (' "Na', ': 12', '{\n').
+                    rest = s.lstrip(_WS_CHARS)  # (not empty)
+                    if st != _COLON:
+                        events = self._value_fast(rest, self._vpath, [])
+                    elif rest[0] != ":":
+                        events = None  # an error, for the loop to report
+                    else:
+                        rest = rest[1:].lstrip(_WS_CHARS)
+                        if rest:
+                            events = self._value_fast(rest, self._vpath, [])
+                        else:
+                            self._state = _VALUE
+                            events = []
+                    if events is not None:
+                        self._chunks.append(s)
+                        return events
+            elif st == _NUMBER:
+                # The end of a number, then maybe a comma ('4,\n '), or more digits.
+                r = len(s) - len(s.lstrip(_NUM_CHARS))
+                if r == len(s):
                     self._chunks.append(s)
+                    self._numparts.append(s)
                     return []
+                rest = s[r:].strip(_WS_CHARS)
+                ctx = self._ctx
+                if ctx and (not rest or rest == ","):
+                    text = "".join(self._numparts) + s[:r]
+                    try:
+                        value, e = _scan_once(text, 0)
+                    except (StopIteration, ValueError):
+                        e = -1  # invalid: the loop says how
+                    if e == len(text):
+                        self._chunks.append(s)
+                        self._numparts = []
+                        if not rest:
+                            self._state = _AFTER
+                        else:
+                            self._state = _KEY if ctx == _OBJ else _VALUE
+                        scalar = _new(Scalar)
+                        scalar.path = self._vpath
+                        scalar.value = value
+                        return [scalar]
+            elif st == _LITERAL:
+                # The end of true, false or null, then maybe a comma ('ue,\n').
+                buf = self._literal
+                word, value = _LITERALS[buf[0]]
+                need = len(word) - len(buf)
+                rest = s[need:].strip(_WS_CHARS)
+                ctx = self._ctx
+                if s[:need] == word[len(buf) :] and ctx and (not rest or rest == ","):
+                    self._chunks.append(s)
+                    self._literal = ""
+                    if not rest:
+                        self._state = _AFTER
+                    else:
+                        self._state = _KEY if ctx == _OBJ else _VALUE
+                    return [Scalar(self._vpath, value)]
             elif st >= _FAILED:
                 raise self._dead()
         else:
@@ -414,6 +648,10 @@ class JSONParser:
         if not n:
             return []
         self._chunks.append(s)
+        # A token-sized chunk is scanned with str methods, which cost less than a
+        # regex call on a few characters; a long one with the regexes, which stop
+        # at the first character that matters (so the work stays linear).
+        short = n <= _SHORT
 
         out: list[Event] = []
         emit = out.append
@@ -427,8 +665,9 @@ class JSONParser:
         snew = False
         i = 0
 
-        if self._esc:
+        if st >= _STRING_ESC:
             # An escape sequence was cut by the previous chunk boundary.
+            st -= _STRING_ESC
             esc = self._esc
             while True:
                 b = esc + s[i : i + 12]
@@ -451,13 +690,22 @@ class JSONParser:
 
         while i < n:
             if st < 2:  # _STRING, _KEYSTR
-                j = _str_body(s, i).end()
+                # j: the end of the run of plain characters
+                if short:
+                    j = s.find('"', i)
+                    if j < 0:
+                        j = n
+                    body = s[i:j]
+                    if "\\" in body or not body.isprintable():
+                        j = _str_body(s, i).end()
+                        body = s[i:j]
+                else:
+                    j = _str_body(s, i).end()
+                    body = s[i:j]
+                if body:
+                    parts.append(body)
                 if j == n:
-                    if j > i:
-                        parts.append(s[i:])
                     break
-                if j > i:
-                    parts.append(s[i:j])
                 c = s[j]
                 if c == '"':
                     i = j + 1
@@ -466,14 +714,13 @@ class JSONParser:
                         emit(Scalar(vpath, text))
                         st = _AFTER if ctx else self._top_after
                     else:
-                        vpath = (*cpath, text)
+                        vpath = cpath + (text,)  # noqa: RUF005 (faster)
                         emit(Key(vpath, text))
-                        m = _colon(s, i)
-                        if m is None:
-                            st = _COLON
-                        else:
-                            i = m.end()
+                        if i < n and s[i] == ":":  # (the usual '"key": ')
+                            i += 1
                             st = _VALUE
+                        else:
+                            st = _COLON
                 elif c == "\\":
                     simple = _SIMPLE_ESCAPES.get(s[j + 1]) if j + 1 < n else None
                     if simple is not None:
@@ -495,7 +742,7 @@ class JSONParser:
             elif st == _AFTER:
                 c = s[i]
                 if c in _WS_CHARS:
-                    i = _ws(s, i).end()
+                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
                     if i == n:
                         break
                     c = s[i]
@@ -519,7 +766,7 @@ class JSONParser:
             elif st < 5:  # _VALUE, _ARRAY_FIRST
                 c = s[i]
                 if c in _WS_CHARS:
-                    i = _ws(s, i).end()
+                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
                     if i == n:
                         break
                     c = s[i]
@@ -531,10 +778,11 @@ class JSONParser:
                     st = _AFTER if ctx else self._top_after
                     continue
                 if ctx == _ARR:
-                    vpath = (*cpath, idx)
+                    vpath = cpath + (idx,)  # noqa: RUF005 (faster)
                     idx += 1
                 if c == '"':
-                    if s.find('"', i + 1) >= 0:
+                    q = s.find('"', i + 1)
+                    if q >= 0:
                         # Likely complete in this chunk: one C call decodes it.
                         try:
                             text, i = _scanstring(s, i + 1, True)
@@ -549,6 +797,14 @@ class JSONParser:
                     parts = []
                     sfrom = 0
                     snew = True
+                    if q < 0 and short:
+                        # The string goes on in the next chunk (the usual case): take
+                        # the rest of this one here rather than in one more turn.
+                        body = s[i:]
+                        if "\\" not in body and body.isprintable():
+                            if body:
+                                parts.append(body)
+                            break
                 elif c == "{" or c == "[":
                     i += 1
                     if c == "{":
@@ -605,18 +861,19 @@ class JSONParser:
             elif st < 7:  # _KEY, _OBJ_FIRST
                 c = s[i]
                 if c in _WS_CHARS:
-                    i = _ws(s, i).end()
+                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
                     if i == n:
                         break
                     c = s[i]
                 if c == '"':
-                    if s.find('"', i + 1) >= 0:
+                    q = s.find('"', i + 1)
+                    if q >= 0:
                         try:
                             key, i = _scanstring(s, i + 1, True)
                         except ValueError:
                             pass
                         else:
-                            vpath = (*cpath, key)
+                            vpath = cpath + (key,)  # noqa: RUF005 (faster)
                             emit(Key(vpath, key))
                             if i < n and s[i] == ":":
                                 i += 1
@@ -627,6 +884,13 @@ class JSONParser:
                     i += 1
                     st = _KEYSTR
                     parts = []
+                    if q < 0 and short:
+                        # The key goes on in the next chunk: as for a string value.
+                        body = s[i:]
+                        if "\\" not in body and body.isprintable():
+                            if body:
+                                parts.append(body)
+                            break
                 elif c == "}" and st == _OBJ_FIRST:
                     i += 1
                     emit(EndObject(cpath))
@@ -639,7 +903,7 @@ class JSONParser:
             elif st == _COLON:
                 c = s[i]
                 if c in _WS_CHARS:
-                    i = _ws(s, i).end()
+                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
                     if i == n:
                         break
                     c = s[i]
@@ -650,7 +914,8 @@ class JSONParser:
                     raise self._fail("expected ':'", i, vpath)
 
             elif st == _NUMBER:
-                r = _num_run(s, i).end()
+                # (the digits go on at the start of the chunk: i is 0)
+                r = n - len(s.lstrip(_NUM_CHARS)) if short and not i else _num_run(s, i).end()
                 numparts = self._numparts
                 numparts.append(s[i:r])
                 if r == n:
@@ -706,7 +971,7 @@ class JSONParser:
                 emit(StringPart(vpath, parts[sfrom]))
             else:
                 emit(StringPart(vpath, "".join(parts[sfrom:])))
-        self._state = st
+        self._state = st + _STRING_ESC if self._esc else st
         self._ctx = ctx
         self._cpath = cpath
         self._vpath = vpath
@@ -775,7 +1040,7 @@ class JSONParser:
             raise self._fail(
                 "unexpected end of input in a literal", end, vpath, IncompleteJSONError
             )
-        if st == _STRING or st == _KEYSTR:
+        if st == _STRING or st == _KEYSTR or st == _STRING_ESC or st == _KEYSTR_ESC:
             raise self._fail("unterminated string", end, vpath, IncompleteJSONError)
         if ctx != _TOP:
             expected = (

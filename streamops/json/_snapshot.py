@@ -49,32 +49,67 @@ class SnapshotBuilder:
     [{'title': 'Hello', 'n': 42}]
     """
 
-    __slots__ = ("_open_string", "_stack", "value")
+    __slots__ = ("_open_string", "_stack", "_string_key", "_string_top", "value")
 
     def __init__(self) -> None:
         self.value: Any = None
         self._stack: list[Any] = []
         self._open_string = False
+        # Where the open string sits when it is inside a container: the container
+        # and the key (-1 in a list, where it is the last element), so that a
+        # fragment is one ``top[key] += text``.
+        self._string_top: Any = None
+        self._string_key: Any = None
 
     def feed(self, events: Sequence[Event]) -> list[Any]:
         """Apply events; return the snapshots they changed (the live objects)."""
-        if not events:
+        if len(events) == 1:
+            # Fast paths: nearly every chunk that changes anything gives one event.
+            one: Any = events[0]  # (Any: the class tests below stand for isinstance)
+            top = self._string_top
+            if top is not None:
+                # A string is open in a container: the event is more of it (most
+                # chunks), or its complete value.
+                if one.__class__ is StringPart:
+                    top[self._string_key] += one.text
+                else:
+                    top[self._string_key] = one.value
+                    self._string_top = None
+                    self._open_string = False
+                return [self.value]
+            t = one.__class__
+            if t is Key:
+                return []  # a key alone changes nothing: it appears with its value
+            stack = self._stack
+            if stack:
+                if t is StringPart:
+                    # A string starts.
+                    top = self._string_top = stack[-1]
+                    if top.__class__ is dict:
+                        key = one.path[-1]
+                        top[key] = one.text
+                    else:
+                        key = -1
+                        top.append(one.text)
+                    self._string_key = key
+                    self._open_string = True
+                    return [self.value]
+                if t is Scalar:
+                    top = stack[-1]
+                    if top.__class__ is dict:
+                        top[one.path[-1]] = one.value
+                    else:
+                        top.append(one.value)
+                    return [self.value]
+                if t is EndObject or t is EndArray:
+                    stack.pop()
+                    return []
+        elif not events:
             return []
         stack = self._stack
         open_string = self._open_string
-        if len(events) == 1:
-            ev = events[0]
-            if ev.__class__ is Key:
-                return []  # a key alone changes nothing: it appears with its value
-            if open_string and stack and ev.__class__ is StringPart:
-                # Fast path: one more piece of the open string (most chunks).
-                top = stack[-1]
-                if top.__class__ is dict:
-                    key = ev.path[-1]
-                    top[key] += ev.text
-                else:
-                    top[-1] += ev.text
-                return [self.value]
+        string_top = self._string_top
+        string_key = self._string_key
         out: list[Any] = []
         changed = False
         for ev in events:
@@ -107,33 +142,41 @@ class SnapshotBuilder:
                     stack.append(self.value)
                 continue
             changed = True
-            top = stack[-1]
             if t is StringPart:
                 text: str = ev.text  # type: ignore[union-attr]
-                if top.__class__ is dict:
-                    key = ev.path[-1]
-                    top[key] = top[key] + text if open_string else text
-                elif open_string:
-                    top[-1] += text
+                if string_top is not None:
+                    string_top[string_key] += text
                 else:
-                    top.append(text)
-                open_string = True
+                    string_top = stack[-1]
+                    if string_top.__class__ is dict:
+                        string_key = ev.path[-1]
+                        string_top[string_key] = text
+                    else:
+                        string_key = -1
+                        string_top.append(text)
+                    open_string = True
             elif t is Scalar:
-                if top.__class__ is dict:
-                    top[ev.path[-1]] = ev.value  # type: ignore[union-attr]
-                elif open_string:
-                    top[-1] = ev.value  # type: ignore[union-attr]
+                if string_top is not None:
+                    string_top[string_key] = ev.value  # type: ignore[union-attr]
+                    string_top = None
+                    open_string = False
                 else:
-                    top.append(ev.value)  # type: ignore[union-attr]
-                open_string = False
+                    top = stack[-1]
+                    if top.__class__ is dict:
+                        top[ev.path[-1]] = ev.value  # type: ignore[union-attr]
+                    else:
+                        top.append(ev.value)  # type: ignore[union-attr]
             else:
                 new: Any = {} if t is StartObject else []
+                top = stack[-1]
                 if top.__class__ is dict:
                     top[ev.path[-1]] = new
                 else:
                     top.append(new)
                 stack.append(new)
         self._open_string = open_string
+        self._string_top = string_top
+        self._string_key = string_key
         if changed:
             out.append(self.value)
         return out

@@ -25,6 +25,7 @@ from ._events import (
     EndArray,
     EndObject,
     Event,
+    Key,
     Path,
     Scalar,
     StartArray,
@@ -178,10 +179,12 @@ class ValueCollector:
             return []
         out: list[tuple[Path, Any]] = []
         stack = self._stack
-        match = self._match
         for ev in events:
             t = ev.__class__
+            if t is Key:
+                continue  # (the commonest event; the path of the value says it all)
             if stack:
+                # Inside a matching value: build it.
                 if t is Scalar:
                     top = stack[-1]
                     if top.__class__ is dict:
@@ -201,9 +204,9 @@ class ValueCollector:
                     if not stack:
                         out.append((ev.path, done))
             elif t is Scalar:
-                if match(ev.path):
+                if self._match(ev.path):
                     out.append((ev.path, ev.value))  # type: ignore[union-attr]
-            elif (t is StartObject or t is StartArray) and match(ev.path):
+            elif (t is StartObject or t is StartArray) and self._match(ev.path):
                 stack.append({} if t is StartObject else [])
         return out
 

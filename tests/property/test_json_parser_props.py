@@ -17,6 +17,7 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
@@ -29,10 +30,12 @@ from streamops.errors import (
 from streamops.json import (
     WILDCARD,
     JSONParser,
+    Key,
     PatchBuilder,
     PathMatcher,
     SnapshotBuilder,
     StringCollector,
+    StringPart,
     ValueCollector,
 )
 
@@ -344,6 +347,32 @@ def test_snapshots_only_grow_towards_the_final_value(data: st.DataObject, text: 
         assert is_prefix(snapshot, expected), snapshot
 
 
+@given(st.data(), padded(json_text) | dumped(), st.booleans())
+def test_cores_take_the_events_in_any_grouping(
+    data: st.DataObject, text: str, multiple: bool
+) -> None:
+    """The sync cores do not rely on how a parser groups events per feed (their
+    fast paths for one-event lists must agree with their general loops)."""
+    texts = [text, text] if multiple else [text]
+    chunks = data.draw(cut("\n".join(texts)))
+    events = [
+        e for batch in run_events(chunks, lenient=False, multiple_values=multiple) for e in batch
+    ]
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(events)), max_size=12)))
+    groups = [events[a:b] for a, b in zip([0, *cuts], [*cuts, len(events)], strict=True)]
+    builder, collector = SnapshotBuilder(), ValueCollector("$")
+    snapshots: list[Any] = []
+    values: list[Any] = []
+    for group in groups:
+        snapshots.extend(copy.deepcopy(s) for s in builder.feed(group))
+        values.extend(v for _, v in collector.feed(group))
+    expected = [loads(t) for t in texts]
+    assert same(values, expected)
+    assert same(builder.value, expected[-1])
+    if not multiple:
+        assert same(snapshots[-1], expected[0])
+
+
 @given(st.data(), padded(json_text) | dumped())
 def test_patches_rebuild_the_value(data: st.DataObject, text: str) -> None:
     expected = loads(text)
@@ -355,6 +384,151 @@ def test_patches_rebuild_the_value(data: st.DataObject, text: str) -> None:
         json.dumps(ops)  # plain JSON
         doc = apply_patch(doc, ops)
     assert same(doc, expected)
+
+
+def expected_batches(chunks: list[str], per_char: list[list[Any]]) -> list[list[Any]]:
+    """The events each chunk must give, from those of each character fed alone.
+
+    Every event other than a fragment comes in the feed holding the character
+    that completed it. A chunk ending inside a string value that it opened or
+    added text to gives one ``StringPart`` last, with all that text (the
+    per-character fragments of its characters, joined)."""
+    out: list[list[Any]] = []
+    pos = 0
+    for chunk in chunks:
+        own = [e for evs in per_char[pos : pos + len(chunk)] for e in evs]
+        pos += len(chunk)
+        batch = [e for e in own if type(e) is not StringPart]
+        if own and type(own[-1]) is StringPart:
+            # (the fragments after the last other event are all of that string)
+            k = len(own)
+            while k and type(own[k - 1]) is StringPart:
+                k -= 1
+            batch.append(StringPart(own[-1].path, "".join(e.text for e in own[k:])))
+        out.append(batch)
+    return out
+
+
+def run_until_error(
+    chunks: list[str], **options: Any
+) -> tuple[list[list[Any]], JSONStreamError | None]:
+    """The events of each feed (then of close()) until an error, and the error."""
+    parser = JSONParser(**options)
+    batches: list[list[Any]] = []
+    try:
+        for chunk in chunks:
+            batches.append(parser.feed(chunk))
+        batches.append(parser.close())
+    except JSONStreamError as exc:
+        return batches, exc
+    return batches, None
+
+
+@st.composite
+def cut(draw: st.DrawFn, text: str) -> list[str]:
+    """Whole, or pieces of 1-6 characters (token-like), or random cut points (with
+    empty chunks)."""
+    how = draw(st.sampled_from(["whole", "small", "random"]))
+    if how == "whole":
+        return [text]
+    if how == "small":
+        out, i = [], 0
+        while i < len(text):
+            size = draw(st.integers(1, 6))
+            out.append(text[i : i + size])
+            i += size
+        return out
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=20)))
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+def check_feed_by_feed(chunks: list[str], lenient: bool) -> None:
+    """``chunks`` give, feed by feed, the events and the error that the same text
+    fed one character at a time implies."""
+    text = "".join(chunks)
+    per_char, char_error = run_until_error(list(text), lenient=lenient)
+    batches, error = run_until_error(chunks, lenient=lenient)
+    assert type(error) is type(char_error)
+    fields = ("message", "offset", "line", "column", "path")
+    if error is not None:
+        assert [getattr(error, f) for f in fields] == [getattr(char_error, f) for f in fields]
+    # The chunks fed without error: everything before the failing character.
+    complete = chunks[: len(batches)]
+    assert batches[: len(complete)] == expected_batches(complete, per_char)
+    if len(batches) > len(chunks):  # close() returned
+        assert error is None
+        assert batches[-1] == per_char[-1]
+    elif len(batches) == len(chunks):  # close() failed
+        assert len(per_char) == len(text)
+    else:
+        # The chunk that failed holds the character that failed.
+        start = sum(map(len, complete))
+        assert start <= len(per_char) < start + len(chunks[len(batches)])
+
+
+@given(st.data(), padded(json_text) | dumped(), st.booleans())
+def test_events_of_each_feed_do_not_depend_on_the_chunking(
+    data: st.DataObject, text: str, lenient: bool
+) -> None:
+    """Exactly the documented events, feed by feed, whatever the cut points: the
+    fast paths for common chunk shapes must give what the general loop gives."""
+    if lenient:
+        if not text.strip().startswith(("{", "[")):
+            text = "[" + text + "]"
+        text = "Sure: ```json\n" + text + "\n```"
+    chunks = data.draw(cut(text))
+    check_feed_by_feed(chunks, lenient)
+    got = run_events(chunks, lenient=lenient)
+    # Without fragments: the same events less the StringParts.
+    bare = run_events(chunks, lenient=lenient, fragments=False)
+    assert bare == [[e for e in batch if type(e) is not StringPart] for batch in got]
+    # Every event about a value carries the same path tuple.
+    flat = [e for batch in got for e in batch]
+    for before, after in pairwise(flat):
+        if type(before) is Key or type(before) is StringPart:
+            assert after.path is before.path, (before, after)
+
+
+# Documents around the shapes the parser has fast paths for (a string or a key
+# ending, then a comma or a colon; indentation then an opening quote; a number
+# ending; a lone comma), valid and not: every cut into up to three chunks.
+SHAPES = [
+    '{"a": "x", "bc": [1, "yz"], "d": {"e": null}}',
+    '{\n  "key": "value",\n  "n": 12.5e3,\n  "t": true\n}',
+    '[ "a" , "b" ,"c",\t"d" ]',
+    '{"a" : 1 , "b" :2}',
+    '["\\u00e9\\n", "q\\"", "\\ud83d\\ude00", "\u2028\u00a0"]',
+    '{"a\\"b": "c\\\\"}',
+    "[1, ]",
+    '{"a": 1, }',
+    '{"a": "x", }',
+    '["x", ]',
+    '{"a": "x",, "b": 1}',
+    '{"a": "x" "b": 1}',
+    '{"a" "b"}',
+    '{"a":: 1}',
+    '{"a": 01}',
+    '{"a": 1.}',
+    '{"a": -, "b": 2}',
+    '{"a": 1e, "b": 2}',
+    '{"a": 12x}',
+    '{"a": "b\x01"}',
+    '{"a\x1f": 1}',
+    '["a\\x"]',
+    '{, "a": 1}',
+    "[, 1]",
+    '{"a": [1, 2, ], "b": 3}',
+    '{"a": tru, "b": 1}',
+]
+
+
+@pytest.mark.parametrize("text", SHAPES)
+@pytest.mark.parametrize("lenient", [False, True])
+def test_every_cut_into_three_chunks(text: str, lenient: bool) -> None:
+    n = len(text)
+    for i in range(n + 1):
+        for j in range(i, n + 1):
+            check_feed_by_feed([text[:i], text[i:j], text[j:]], lenient)
 
 
 @st.composite
@@ -429,6 +603,13 @@ def corrupted(draw: st.DrawFn) -> str:
         else:
             text = text[:i]
     return text
+
+
+@given(st.data(), corrupted(), st.booleans())
+def test_events_and_errors_of_corrupted_documents_feed_by_feed(
+    data: st.DataObject, text: str, lenient: bool
+) -> None:
+    check_feed_by_feed(data.draw(cut(text)), lenient)
 
 
 @given(st.data(), corrupted())

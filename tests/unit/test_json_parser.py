@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,21 @@ def test_events_of_one_value_share_its_path_tuple() -> None:
     key, part, scalar = evs[1], evs[2], evs[3]
     assert [type(key), type(part), type(scalar)] == [Key, StringPart, Scalar]
     assert key.path is part.path is scalar.path
+
+
+def test_event_classes_stay_plain() -> None:
+    """The parser builds its commonest events without calling ``__init__`` (see
+    ``_new`` in ``_parser``): that is only right while ``__init__`` just stores
+    the fields."""
+    for cls in (StartObject, EndObject, StartArray, EndArray, Key, Scalar, StringPart):
+        assert not hasattr(cls, "__post_init__")
+        fields = dataclasses.fields(cls)
+        assert all(f.default is f.default_factory is dataclasses.MISSING for f in fields)
+        kwargs = {f.name: object() for f in fields}
+        built = object.__new__(cls)
+        for name, value in kwargs.items():
+            setattr(built, name, value)
+        assert built == cls(**kwargs)
 
 
 @pytest.mark.parametrize("number", ["123", "-0.5", "1e5", "1.25E-3", "-0", "12345678901234567890"])

@@ -327,7 +327,9 @@ def time_once(fn: Callable[[Any], Any], arg: Any) -> float:
     return result.seconds if isinstance(result, Timed) else seconds
 
 
-def best_times(runs: list[tuple[str, Callable[[Any], Any], Any]], repeat: int) -> dict[str, float]:
+def best_times(
+    runs: list[tuple[str, Callable[[Any], Any], Any]], repeat: int, warm_up: bool = True
+) -> dict[str, float]:
     """Best time of each contender, measured in interleaved rounds.
 
     Every round runs every contender once, so a slow spell of this (shared, 2-core)
@@ -336,8 +338,10 @@ def best_times(runs: list[tuple[str, Callable[[Any], Any], Any]], repeat: int) -
     samples (a 1 KB document takes well under a millisecond), at most 200.
     """
     best = {label: float("inf") for label, _, _ in runs}
+    if not runs:
+        return best
     spent = dict.fromkeys(best, 0.0)
-    for _, fn, arg in runs:
+    for _, fn, arg in runs if warm_up else ():
         fn(arg)
     gc.collect()
     rounds = 0
@@ -393,8 +397,9 @@ def main() -> None:
         # The quadratic re-parsers take seconds per run at 32K and up: they are
         # timed in rounds of their own, so they do not stretch everyone's rounds.
         slow = {c[0] for c in contenders if c[2]} if SIZES[size] >= 32_000 else set()
+        # (a run of seconds needs no warm-up run)
         best = best_times([r for r in runs if r[0] not in slow], repeat)
-        best |= best_times([r for r in runs if r[0] in slow], repeat) if slow else {}
+        best |= best_times([r for r in runs if r[0] in slow], repeat, warm_up=False)
         cells = []
         for label, _, _ in contenders:
             if label not in best:

@@ -71,7 +71,15 @@ class SnapshotBuilder:
                 # A string is open in a container: the event is more of it (most
                 # chunks), or its complete value.
                 if one.__class__ is StringPart:
-                    top[self._string_key] += one.text
+                    # The container lets go of the string while it grows, so that
+                    # when nobody else holds it ``+=`` extends it in place
+                    # (CPython's append to a sole reference) rather than copying
+                    # it: a long string costs per chunk what the chunk adds.
+                    key = self._string_key
+                    grown = top[key]
+                    top[key] = ""
+                    grown += one.text
+                    top[key] = grown
                 else:
                     top[self._string_key] = one.value
                     self._string_top = None
@@ -124,7 +132,10 @@ class SnapshotBuilder:
                 if open_string:
                     # More of a top-level string (strict mode only).
                     if t is StringPart:
-                        self.value += ev.text  # type: ignore[union-attr]
+                        grown = self.value
+                        self.value = ""  # (see the fast path above)
+                        grown += ev.text  # type: ignore[union-attr]
+                        self.value = grown
                     else:
                         self.value = ev.value  # type: ignore[union-attr]
                         open_string = False
@@ -145,7 +156,10 @@ class SnapshotBuilder:
             if t is StringPart:
                 text: str = ev.text  # type: ignore[union-attr]
                 if string_top is not None:
-                    string_top[string_key] += text
+                    grown = string_top[string_key]
+                    string_top[string_key] = ""  # (see the fast path above)
+                    grown += text
+                    string_top[string_key] = grown
                 else:
                     string_top = stack[-1]
                     if string_top.__class__ is dict:

@@ -56,6 +56,24 @@ def test_strings_in_arrays_grow_in_place() -> None:
     ]
 
 
+def test_a_growing_string_someone_kept_is_never_changed() -> None:
+    # The builder lets the container drop the open string while it grows, so that
+    # Python can extend it in place when nobody else holds it: a kept one must
+    # stay as it was (in a dict, in a list, and at the top level).
+    for chunks, get in (
+        (['{"a": "x', "y", "z", '"}'], lambda v: v["a"]),
+        (['["x', "y", "z", '"]'], lambda v: v[0]),
+        (['"x', "y", "z", '"'], lambda v: v),
+    ):
+        parser, builder = JSONParser(lenient=False), SnapshotBuilder()
+        kept = []
+        for chunk in chunks:
+            for snap in builder.feed(parser.feed(chunk)):
+                kept.append(get(snap))
+        assert kept == ["x", "xy", "xyz", "xyz"]
+        assert get(builder.value) == "xyz"
+
+
 def test_top_level_strings_and_multiple_values() -> None:
     assert snapshots(
         ['"ab', 'c" 1 [', "2] {", '"k": "v"}'], lenient=False, multiple_values=True

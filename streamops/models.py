@@ -255,7 +255,10 @@ class ModelHydrator(Generic[M]):
     nested object and list are new each time), while completed values are
     shared between successive snapshots and never change afterwards; keep a
     snapshot and it stays as it was. Once the document is complete,
-    ``snapshot()`` returns the validated ``Model`` itself.
+    ``snapshot()`` returns the validated ``Model`` itself. (So a string field
+    that is still open is copied into each snapshot: for very long text, put
+    ``throttle()`` after ``partial()``, which builds only the snapshots it
+    emits, or stream that field with ``json_string()``.)
 
     Args:
         model: a pydantic model class, a dataclass or a ``TypedDict``.

@@ -2,9 +2,9 @@
 and ``json_patches``.
 
 Both consume parser events and never look at the text, so the work per chunk
-is proportional to the events of that chunk (plus, for a snapshot, the length
-of the one string that is still open, since a Python ``str`` cannot grow in
-place).
+is proportional to the events of that chunk. A string that is still open grows
+in place (CPython extends a ``str`` that only one reference holds), unless the
+consumer kept a reference to it: then that chunk copies it, as it must.
 """
 
 from __future__ import annotations

@@ -378,6 +378,16 @@ class JSONParser:
             self._chunks.append(good)
             raise self._fail(f"invalid UTF-8 ({exc.reason})", _END, self._vpath) from exc
 
+    def _scalar_ends(self, s: str, value: Any, rest: str, ctx: int) -> list[Event]:
+        """The end of a fast path: chunk ``s`` completed the scalar at ``_vpath`` and
+        holds nothing after it but whitespace and maybe the comma ``rest``."""
+        self._chunks.append(s)
+        self._state = (_KEY if ctx == _OBJ else _VALUE) if rest else _AFTER
+        scalar = _new(Scalar)
+        scalar.path = self._vpath
+        scalar.value = value
+        return [scalar]
+
     def _dead(self) -> Exception:
         if self._error is not None:
             return self._error
@@ -498,19 +508,11 @@ class JSONParser:
                             rest = s[q + 1 :].strip(_WS_CHARS)
                             ctx = self._ctx
                             if ctx and (not rest or rest == ","):
-                                self._chunks.append(s)
                                 parts = self._parts
                                 if body:
                                     parts.append(body)
                                 text = parts[0] if len(parts) == 1 else "".join(parts)
-                                if not rest:
-                                    self._state = _AFTER
-                                else:
-                                    self._state = _KEY if ctx == _OBJ else _VALUE
-                                scalar = _new(Scalar)
-                                scalar.path = self._vpath
-                                scalar.value = text
-                                return [scalar]
+                                return self._scalar_ends(s, text, rest, ctx)
                         else:
                             # The end of a key, then maybe its colon and the start of
                             # its value ('me"', 'e": ', '": 4', '": "Bo').
@@ -613,16 +615,8 @@ class JSONParser:
                     except (StopIteration, ValueError):
                         e = -1  # invalid: the loop says how
                     if e == len(text):
-                        self._chunks.append(s)
                         self._numparts = []
-                        if not rest:
-                            self._state = _AFTER
-                        else:
-                            self._state = _KEY if ctx == _OBJ else _VALUE
-                        scalar = _new(Scalar)
-                        scalar.path = self._vpath
-                        scalar.value = value
-                        return [scalar]
+                        return self._scalar_ends(s, value, rest, ctx)
             elif st == _LITERAL:
                 # The end of true, false or null, then maybe a comma ('ue,\n').
                 buf = self._literal
@@ -631,13 +625,8 @@ class JSONParser:
                 rest = s[need:].strip(_WS_CHARS)
                 ctx = self._ctx
                 if s[:need] == word[len(buf) :] and ctx and (not rest or rest == ","):
-                    self._chunks.append(s)
                     self._literal = ""
-                    if not rest:
-                        self._state = _AFTER
-                    else:
-                        self._state = _KEY if ctx == _OBJ else _VALUE
-                    return [Scalar(self._vpath, value)]
+                    return self._scalar_ends(s, value, rest, ctx)
             elif st >= _FAILED:
                 raise self._dead()
         else:

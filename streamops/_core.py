@@ -102,13 +102,19 @@ async def _close_object(obj: object) -> None:
 
 async def _shielded_close(*objs: object) -> None:
     """Close each object in order, shielded from cancellation so a cancelled consumer
-    still closes its upstream (and with it the HTTP request to the model)."""
+    still closes its upstream (and with it the HTTP request to the model).
+
+    Every object is closed even if closing an earlier one raised."""
     with anyio.CancelScope(shield=True):
+        await _close_in_order(objs)
+
+
+async def _close_in_order(objs: Sequence[object]) -> None:
+    if objs:
         try:
-            for obj in objs[:-1]:
-                await _close_object(obj)
+            await _close_object(objs[0])
         finally:
-            await _close_object(objs[-1])
+            await _close_in_order(objs[1:])
 
 
 async def _from_sync(iterator: Iterator[T]) -> AsyncGenerator[T, None]:
@@ -144,11 +150,16 @@ class Stream(AsyncIterator[T_co]):
     a
     """
 
-    __slots__ = ("__weakref__", "_closed", "_iterator", "_source", "_sync")
+    __slots__ = ("__weakref__", "_closed", "_iterator", "_source", "_sync", "_upstreams")
 
     def __init__(self, source: Source[T_co]) -> None:
         self._source: object = source
         self._closed = False
+        # The pipelines a stage reads from. A stage's generator closes them when
+        # it ends, but a generator that never started runs no ``finally``: so
+        # aclose() closes them too, and a pipeline stopped before its first item
+        # still closes its source.
+        self._upstreams: tuple[Stream[Any], ...] = ()
         self._iterator: AsyncIterator[T_co]
         # A plain iterable's iterator, which fused stages (chunk_operator) loop
         # over directly; the async face shares it, so either may be used.
@@ -165,9 +176,15 @@ class Stream(AsyncIterator[T_co]):
             )
 
     @staticmethod
-    def _stage(iterator: AsyncIterator[T]) -> Stream[T]:
-        """Wrap an operator stage that already closes its own upstream."""
-        return Stream(iterator)
+    def _stage(iterator: AsyncIterator[T], *upstreams: Stream[Any]) -> Stream[T]:
+        """Wrap an operator stage reading from ``upstreams``.
+
+        Closing the stage closes its iterator, then each upstream (idempotent:
+        a stage that ran closed them itself already).
+        """
+        result = Stream(iterator)
+        result._upstreams = upstreams
+        return result
 
     def __aiter__(self) -> Self:
         return self
@@ -185,10 +202,14 @@ class Stream(AsyncIterator[T_co]):
         result = op(self)
         if isinstance(result, Stream):
             return result
-        return Stream._stage(guarded(result, self))
+        return Stream._stage(guarded(result, self), self)
 
     async def aclose(self) -> None:
-        """Close every stage of the pipeline, innermost source included. Idempotent."""
+        """Close every stage of the pipeline, innermost source included. Idempotent.
+
+        This holds whether or not the pipeline was ever iterated: a pipeline
+        closed before its first item still closes its source.
+        """
         if self._closed:
             return
         self._closed = True
@@ -197,6 +218,7 @@ class Stream(AsyncIterator[T_co]):
             objs.append(self._sync)  # e.g. the generator an iterable's __iter__ made
         if self._source is not self._iterator:
             objs.append(self._source)
+        objs.extend(self._upstreams)
         await _shielded_close(*objs)
 
     async def __aenter__(self) -> Self:
@@ -319,7 +341,7 @@ def operator(
             # Stream.__anext__ call per item per stage. Closing goes through the
             # Stream (guarded), so the source object is closed too.
             body = fn(upstream._iterator, *args, **kwargs)
-            return Stream._stage(guarded(body, upstream))
+            return Stream._stage(guarded(body, upstream), upstream)
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
@@ -455,7 +477,8 @@ def chunk_operator(
     @functools.wraps(fn)
     def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
         def apply(source: AsyncIterable[A]) -> Stream[B]:
-            return Stream._stage(_drive(stream(source), lambda: fn(*args, **kwargs)))
+            upstream = stream(source)
+            return Stream._stage(_drive(upstream, lambda: fn(*args, **kwargs)), upstream)
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
@@ -497,6 +520,7 @@ class SnapshotStream(Stream[T_co]):
         self, upstream: Stream[Any], make_core: Callable[[], SnapshotCore[Any, T_co]]
     ) -> None:
         super().__init__(_run_snapshots(upstream, make_core))
+        self._upstreams = (upstream,)
         self.upstream = upstream
         self.make_core = make_core
 

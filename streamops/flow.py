@@ -32,6 +32,7 @@ from ._core import (
     SnapshotStream,
     Source,
     Stream,
+    _shielded_close,
     guarded,
     operator,
     pumping,
@@ -456,7 +457,8 @@ def throttle(interval: float, *, latest: bool = True) -> Operator[T, T]:
             core: SnapshotCore[Any, Any] | None = source.make_core()
         else:
             upstream, core = stream(source), None
-        return Stream(guarded(_throttled(upstream, interval, latest, core), upstream))
+        throttled = _throttled(upstream, interval, latest, core)
+        return Stream._stage(guarded(throttled, upstream), upstream)
 
     return apply
 
@@ -556,7 +558,8 @@ def merge(*sources: Source[T]) -> Stream[T]:
     """
     if not sources:
         raise ValueError("merge needs at least one source")
-    return Stream(_merged([stream(s) for s in sources]))
+    streams = [stream(s) for s in sources]
+    return Stream._stage(_merged(streams), *streams)
 
 
 # --- server-sent events out ---
@@ -691,9 +694,12 @@ def sse_response(
 ) -> StreamingResponse:
     """A Starlette/FastAPI response streaming SSE frames with :data:`SSE_HEADERS`.
 
-    ``frames`` is typically ``pipe(..., to_sse())``. When the client
-    disconnects, Starlette cancels the iteration and the pipeline closes its
-    source. Needs ``starlette`` (installed with FastAPI).
+    ``frames`` is typically ``pipe(..., to_sse())``. The response closes
+    ``frames`` (and with it the pipeline's source, the model's stream) however
+    the exchange ends: the body sent in full, the client gone before the body
+    started, while a frame was being sent, or while the pipeline waited for the
+    model. Starlette itself never closes a body iterator. Needs ``starlette``
+    (installed with FastAPI).
 
     >>> from streamops import pipe
     >>> response = sse_response(pipe([{"n": 1}], to_sse()))
@@ -701,13 +707,28 @@ def sse_response(
     >>> response.media_type, headers["cache-control"], headers["x-accel-buffering"]
     ('text/event-stream', 'no-cache', 'no')
     """
-    try:
-        from starlette.responses import StreamingResponse
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("sse_response() needs starlette: pip install starlette") from None
-    return StreamingResponse(
+    return _closing_response_class()(
         frames,
         status_code=status_code,
         headers={**SSE_HEADERS, **(headers or {})},
         media_type="text/event-stream",
     )
+
+
+@functools.cache
+def _closing_response_class() -> type[StreamingResponse]:
+    try:
+        from starlette.responses import StreamingResponse
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("sse_response() needs starlette: pip install starlette") from None
+
+    class SSEResponse(StreamingResponse):
+        """A ``StreamingResponse`` that closes its body iterator when the exchange ends."""
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                await _shielded_close(self.body_iterator)
+
+    return SSEResponse

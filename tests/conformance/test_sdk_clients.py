@@ -282,3 +282,33 @@ def test_text_delta_is_what_sdk_objects_become() -> None:
     (event,) = ProviderAdapter().feed(chunk)
     assert event == TextDelta("Hi")
     assert event.raw is chunk
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("provider", ["openai-chat", "openai-responses", "anthropic"])
+@pytest.mark.parametrize("how", ["aclose", "raise"])
+async def test_a_pipeline_stopped_before_its_first_item_closes_the_response(
+    provider: str, how: str
+) -> None:
+    from streamops.text import words
+
+    case = load(
+        (
+            CHAT
+            if provider == "openai-chat"
+            else RESPONSES
+            if provider == "openai-responses"
+            else ANTHROPIC
+        )[0]
+    )
+    server = Server(case["raw_sse"])
+    pipeline = pipe(await open_stream(provider, server), text(), words())
+    if how == "aclose":
+        await pipeline.aclose()
+    else:
+        with pytest.raises(LookupError):
+            async with pipeline:
+                raise LookupError("the application failed before reading")
+    (served,) = server.streams
+    assert served.closed
+    assert served.sent == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -109,3 +110,70 @@ async def test_sse_response_sets_the_streaming_headers() -> None:
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["x-extra"] == "1"
     assert [e.get("event") for e in parse(response.text)] == [None, "done"]
+
+
+# --- the client going away: every moment closes the model's stream (issue #11.4) ---
+
+
+class Exchange:
+    """A simulated ASGI exchange whose client disconnects at a chosen moment.
+
+    ``moment``:
+    - ``"before-body"``: the client is gone before the response starts (its
+      ``http.response.start`` never completes);
+    - ``"in-send"``: the client goes while the server is inside ``send()`` of the
+      first body frame (ASGI 2.4: ``send`` raises ``OSError``; older servers:
+      ``send`` hangs and a disconnect message arrives);
+    - ``"waiting"``: the client goes while the pipeline waits for the model.
+    """
+
+    def __init__(self, moment: str, spec_version: str) -> None:
+        self.moment = moment
+        self.scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": spec_version},
+            "method": "GET",
+            "path": "/",
+            "headers": [],
+        }
+        self.gone = anyio.Event()
+        self.sent: list[dict[str, object]] = []
+
+    async def receive(self) -> dict[str, object]:
+        if self.moment != "before-body":
+            await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, object]) -> None:
+        self.sent.append(message)
+        if message["type"] == "http.response.start" and self.moment == "before-body":
+            await anyio.sleep_forever()  # the client never reads it; the disconnect cancels us
+        if message["type"] == "http.response.body":
+            if self.moment == "in-send":
+                self.gone.set()
+                if self.scope["asgi"]["spec_version"] == "2.4":  # type: ignore[index]
+                    raise OSError("connection reset by peer")
+                await anyio.sleep_forever()
+            if self.moment == "waiting":
+                self.gone.set()  # the next frame never comes: the model stalls
+
+
+@pytest.mark.parametrize(
+    ("moment", "spec_version"),
+    # ASGI 2.4 servers report a disconnect only through send(): one moment.
+    [("before-body", "2.0"), ("in-send", "2.0"), ("waiting", "2.0"), ("in-send", "2.4")],
+)
+async def test_client_disconnect_closes_the_model_stream(moment: str, spec_version: str) -> None:
+    from starlette.requests import ClientDisconnect
+
+    src = TrackedSource([{"n": 1}], hang=True)
+    exchange = Exchange(moment, spec_version)
+    response = sse_response(pipe(src, to_sse()))
+    try:
+        await response(exchange.scope, exchange.receive, exchange.send)
+    except ClientDisconnect:
+        assert spec_version == "2.4"
+    assert src.closed == 1
+    bodies = [m for m in exchange.sent if m["type"] == "http.response.body"]
+    assert len(bodies) == (0 if moment == "before-body" else 1)
+    assert src.pulled == (0 if moment == "before-body" else 1)

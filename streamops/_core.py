@@ -824,13 +824,21 @@ class Background:
             await self._done.wait()
 
 
+READ_AHEAD = 16
+"""How many items the operators that need time (timers, timeouts, throttle) read ahead."""
+
+
 @asynccontextmanager
 async def pumping(
-    source: AsyncIterable[T], maxsize: int = 1, policy: Policy = "block"
+    source: AsyncIterable[T], maxsize: int = READ_AHEAD, policy: Policy = "block"
 ) -> AsyncGenerator[Pump[T], None]:
     """Run a :class:`Pump` over ``source`` in a :class:`Background` task for the
     duration of the block; leaving the block stops the task (and with it the
-    upstream's pending ``__anext__``) before the caller closes the upstream."""
+    upstream's pending ``__anext__``) before the caller closes the upstream.
+
+    The task reads up to ``maxsize`` items ahead of the caller, so items that
+    are already there (a replayed body, a burst of chunks) cost a queue
+    operation each, not two task switches."""
     pump = Pump(source, maxsize, policy)
     task = Background(pump.run)
     try:

@@ -22,6 +22,7 @@ import pydantic_core
 
 from ._core import (
     ENDED,
+    READ_AHEAD,
     TIMED_OUT,
     Background,
     Gap,
@@ -38,7 +39,7 @@ from ._core import (
     pumping,
     stream,
 )
-from .errors import StreamopsError, StreamTimeoutError
+from .errors import StreamTimeoutError
 
 if TYPE_CHECKING:
     from starlette.responses import StreamingResponse
@@ -67,9 +68,13 @@ T = TypeVar("T")
 class _TeeState(Generic[T]):
     """What the branches of one ``tee`` share: the source and the unread items.
 
-    Pull-based: no background task. The branch that needs an item nobody has read
-    yet pulls it from the source; the others wait for it. ``buffer`` holds the
-    items between the slowest and the fastest open branch.
+    One background task (started by the first read) pulls the source into
+    ``buffer``, which holds the items between the slowest and the fastest open
+    branch. It reads up to ``READ_AHEAD`` items past the fastest branch (and
+    with ``max_buffer`` never holds more than that many items), then sleeps
+    until the branches have read half of them. Branches only wait for it, so
+    cancelling a branch's reader never interrupts the source that the other
+    branches still read.
     """
 
     def __init__(self, source: Stream[T], n: int, max_buffer: int | None) -> None:
@@ -79,30 +84,65 @@ class _TeeState(Generic[T]):
         self.base = 0  # absolute index of buffer[0]
         self.positions = [0] * n  # absolute index of each branch's next item
         self.open = [True] * n
-        self.pulling = False
+        self.puller: Background | None = None
         self.finished = False  # the source ended or failed
         self.error: BaseException | None = None
-        self._changed: anyio.Event | None = None  # exists while a branch waits
+        self._arrived: anyio.Event | None = None  # exists while a branch waits for an item
+        self._room: anyio.Event | None = None  # exists while the puller waits for room
+        self._wake_at = 0  # while it waits: the position a branch must reach to wake it
 
-    def _notify(self) -> None:
-        """Wake the branches waiting for an item to arrive or to be consumed."""
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
+    @staticmethod
+    async def _wait(event: anyio.Event) -> None:
+        await event.wait()
+        # Woken by another task: make this a cancellation point even if that
+        # task answers every wait first (see Pump.get).
+        await anyio.lowlevel.checkpoint_if_cancelled()
 
-    async def _wait(self) -> None:
-        if self._changed is None:
-            self._changed = anyio.Event()
-        await self._changed.wait()
+    def _open_positions(self) -> list[int]:
+        return [pos for pos, is_open in zip(self.positions, self.open, strict=True) if is_open]
 
     def _trim(self) -> None:
-        slowest = min(
-            (pos for pos, is_open in zip(self.positions, self.open, strict=True) if is_open),
-            default=self.base + len(self.buffer),
-        )
+        slowest = min(self._open_positions(), default=self.base + len(self.buffer))
         while self.base < slowest:
             self.buffer.popleft()
             self.base += 1
+
+    def _lead(self) -> int:
+        """How many items the puller has read past the fastest open branch."""
+        return self.base + len(self.buffer) - max(self._open_positions(), default=0)
+
+    def _full(self) -> bool:
+        return self.max_buffer is not None and len(self.buffer) >= self.max_buffer
+
+    def _wake_puller(self) -> None:
+        if self._room is not None and not self._full() and self._lead() <= READ_AHEAD // 2:
+            self._room.set()
+            self._room = None
+
+    async def _pull(self) -> None:
+        """The background task: read the source while there is room."""
+        try:
+            while True:
+                if self._full() or self._lead() >= READ_AHEAD:
+                    self._room = anyio.Event()
+                    self._wake_at = self.base + len(self.buffer) - READ_AHEAD // 2
+                    await self._wait(self._room)
+                    continue
+                try:
+                    item = await self.source.__anext__()
+                except StopAsyncIteration:
+                    return
+                self.buffer.append(item)
+                if self._arrived is not None:
+                    self._arrived.set()
+                    self._arrived = None
+        except Exception as exc:
+            self.error = exc
+        finally:
+            self.finished = True
+            if self._arrived is not None:
+                self._arrived.set()
+                self._arrived = None
 
     async def next(self, i: int) -> T:
         while True:
@@ -114,57 +154,33 @@ class _TeeState(Generic[T]):
                 self.positions[i] = pos + 1
                 if pos == self.base:
                     self._trim()
-                    self._notify()
+                    if self.max_buffer is not None:
+                        self._wake_puller()  # the slowest branch made room
+                if pos >= self._wake_at:
+                    self._wake_puller()  # the fastest branch came close to the end
                 return item
             if self.finished:
                 await self.close(i)  # an exhausted branch holds nothing back
                 if self.error is not None:
                     raise self.error
                 raise StopAsyncIteration
-            if self.pulling or (
-                self.max_buffer is not None and len(self.buffer) >= self.max_buffer
-            ):
-                await self._wait()
-                # Woken by another branch's task: make this a cancellation point
-                # even if that task answers every wait first (see Pump.get).
-                await anyio.lowlevel.checkpoint_if_cancelled()
-                continue
-            await self._pull()
-
-    async def _pull(self) -> None:
-        self.pulling = True
-        try:
-            item = await self.source.__anext__()
-        except StopAsyncIteration:
-            self.finished = True
-        except Exception as exc:
-            self.finished = True
-            self.error = exc
-        except BaseException:
-            # The pulling consumer was cancelled inside the source: the source is
-            # broken now, so the other branches must not mistake that for its end.
-            self.finished = True
-            self.error = StreamopsError(
-                "tee: the source was interrupted when the consumer reading it was cancelled",
-                received=list(self.buffer),
-            )
-            raise
-        else:
-            self.buffer.append(item)
-        finally:
-            self.pulling = False
-            self._notify()
-        if not any(self.open):
-            await self.source.aclose()
+            if self.puller is None:
+                self.puller = Background(self._pull)
+            if self._arrived is None:
+                self._arrived = anyio.Event()
+            await self._wait(self._arrived)
 
     async def close(self, i: int) -> None:
         if not self.open[i]:
             return
         self.open[i] = False
         self._trim()
-        self._notify()
-        if not any(self.open) and not self.pulling:
-            await self.source.aclose()
+        if any(self.open):
+            self._wake_puller()
+            return
+        if self.puller is not None:
+            await self.puller.stop()
+        await self.source.aclose()
 
 
 class _TeeBranch(AsyncIterator[T]):
@@ -187,10 +203,10 @@ class _TeeBranch(AsyncIterator[T]):
 def tee(source: Source[T], n: int = 2, *, max_buffer: int | None = None) -> tuple[Stream[T], ...]:
     """Split one stream into ``n`` independent streams that each see every item.
 
-    No background task: whichever branch first needs a new item pulls it from
-    the source, and the item is kept until every open branch has read it.
-    Closing a branch (``aclose()``, leaving its ``async with``) means it no
-    longer holds items back; closing all branches closes the source.
+    A background task, started by the first read, pulls the source; each item
+    is kept until every open branch has read it. Closing a branch (``aclose()``,
+    leaving its ``async with``) means it no longer holds items back; closing
+    all branches closes the source.
 
     Args:
         source: the stream to split.
@@ -203,9 +219,9 @@ def tee(source: Source[T], n: int = 2, *, max_buffer: int | None = None) -> tupl
 
     Returns:
         A tuple of ``n`` :class:`Stream` objects. An error from the source
-        reaches every branch at the same place. If the task reading a branch is
-        cancelled while it waits on the source, the source is broken and the
-        other branches raise :class:`~streamops.StreamopsError` there.
+        reaches every branch at the same place. Cancelling the task that reads
+        one branch does not disturb the others: the source is read by the tee's
+        own task.
 
     >>> from streamops import drain
     >>> a, b = tee(["x", "y"])
@@ -471,24 +487,24 @@ async def _timeout(
     source: AsyncIterable[T], first: float | None, idle: float | None, total: float | None
 ) -> AsyncIterator[T]:
     received: list[T] = []
-    start = anyio.current_time()
-    limits: list[tuple[str, float, float]] = []  # (kind, seconds, deadline)
+    now = anyio.current_time
+    start = now()
+    end = None if total is None else start + total
+    # Until the first item, the first-item limit; after it, the idle limit.
+    wait, wait_kind = first, "first"
     async with pumping(source) as pump:
         while True:
-            limits.clear()
-            if total is not None:
-                limits.append(("total", total, start + total))
-            if received and idle is not None:
-                limits.append(("idle", idle, anyio.current_time() + idle))
-            elif not received and first is not None:
-                limits.append(("first", first, start + first))
-            limit = min(limits, key=lambda lim: lim[2], default=None)
-            item = await pump.get(None if limit is None else limit[2])
+            deadline = end
+            if wait is not None:
+                wait_until = (start if wait_kind == "first" else now()) + wait
+                if deadline is None or wait_until < deadline:
+                    deadline = wait_until
+            item = await pump.get(deadline)
             if item is ENDED:
                 return
             if item is TIMED_OUT:
-                assert limit is not None
-                kind, seconds, _ = limit
+                kind = "total" if deadline == end else wait_kind
+                seconds = cast(float, total if kind == "total" else wait)
                 message = {
                     "first": f"no first item within {seconds:g} s",
                     "idle": f"no item within {seconds:g} s of the previous one",
@@ -497,6 +513,8 @@ async def _timeout(
                 raise StreamTimeoutError(
                     message, kind=kind, timeout=seconds, received=list(received)
                 )
+            if wait_kind == "first":
+                wait, wait_kind = idle, "idle"
             received.append(cast(T, item))
             yield cast(T, item)
 
@@ -622,7 +640,7 @@ async def _to_sse(
                 if next_id is not None:
                     next_id += 1
         else:
-            async with pumping(source, maxsize=16) as pump:
+            async with pumping(source) as pump:
                 deadline = anyio.current_time() + heartbeat
                 while (item := await pump.get(deadline)) is not ENDED:
                     deadline = anyio.current_time() + heartbeat

@@ -94,10 +94,12 @@ async def test_stopping_a_six_stage_chain_closes_the_source(how: str) -> None:
 
 @pytest.mark.parametrize("how", sorted(STOPS))
 async def test_source_stays_open_while_another_tee_branch_reads(how: str) -> None:
-    src = TrackedSource(TOKENS[:20])
+    # Longer than what the timed stages read ahead (streamops._core.READ_AHEAD
+    # each), so the source is still open when ``shown`` stops.
+    src = TrackedSource(TOKENS[:200])
     shown, logged = chain(src)
     await STOPS[how](shown)
     assert src.closed == 0
     rest = [w async for w in logged]
-    assert "".join(rest) == "".join(TOKENS[:20])
+    assert "".join(rest) == "".join(TOKENS[:200])
     assert src.closed == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from streamops import StreamopsError, drain, pipe
+from streamops import drain, pipe
+from streamops._core import READ_AHEAD
 from streamops.flow import Collected, collect, tee
 from tests.helpers import TrackedSource
 
@@ -87,8 +88,21 @@ async def test_tee_source_error_reaches_every_branch_at_the_same_place() -> None
         assert got == [1, 2]
 
 
-async def test_tee_cancelled_reader_breaks_the_source_for_the_others() -> None:
-    src = TrackedSource([1], hang=True)
+class GatedSource(TrackedSource):
+    """Hands out its first item at once, the rest only after ``gate`` is set."""
+
+    def __init__(self, items: list[int]) -> None:
+        super().__init__(items)
+        self.gate = anyio.Event()
+
+    async def __anext__(self) -> int:
+        if self.pulled:
+            await self.gate.wait()
+        return await super().__anext__()  # type: ignore[no-any-return]
+
+
+async def test_tee_cancelled_reader_does_not_disturb_the_others() -> None:
+    src = GatedSource([1, 2, 3])
     a, b = tee(src, 2)
     got_first = anyio.Event()
 
@@ -99,11 +113,23 @@ async def test_tee_cancelled_reader_breaks_the_source_for_the_others() -> None:
     async with anyio.create_task_group() as tg:
         tg.start_soon(read_a)
         await got_first.wait()
-        await anyio.wait_all_tasks_blocked()  # a is now waiting inside the source
+        await anyio.wait_all_tasks_blocked()  # a now waits for the source's next item
         tg.cancel_scope.cancel()
-    assert await b.__anext__() == 1
-    with pytest.raises(StreamopsError, match="interrupted"):
-        await b.__anext__()
+    src.gate.set()
+    assert [x async for x in b] == [1, 2, 3]
+    assert src.exhausted
+    await a.aclose()
+    assert src.closed == 1
+
+
+async def test_tee_reads_only_a_little_ahead_of_its_fastest_branch() -> None:
+    src = TrackedSource(range(1000))
+    a, b = tee(src, 2)
+    async with a, b:
+        assert await a.__anext__() == 0
+        await anyio.wait_all_tasks_blocked()
+        assert src.pulled <= 1 + READ_AHEAD
+    assert src.closed == 1
 
 
 def test_tee_rejects_bad_arguments() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._core import ChunkCore as ChunkCore
 from ._core import Operator as Operator
+from ._core import SameOperator as SameOperator
 from ._core import Source as Source
 from ._core import Stream as Stream
 from ._core import chunk_operator as chunk_operator
@@ -34,6 +35,7 @@ from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
 from .errors import format_path as format_path
 from .flow import SSE_HEADERS as SSE_HEADERS
+from .flow import BufferOperator as BufferOperator
 from .flow import Collected as Collected
 from .flow import Gap as Gap
 from .flow import buffer as buffer
@@ -98,6 +100,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SSE_HEADERS",
+    "BufferOperator",
     "ChunkBuffer",
     "ChunkCore",
     "Collected",
@@ -126,6 +129,7 @@ __all__ = [
     "SSEDecoder",
     "SSEError",
     "SSEEvent",
+    "SameOperator",
     "SentenceBuffer",
     "SnapshotBuilder",
     "Source",

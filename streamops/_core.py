@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ChunkCore",
     "Operator",
+    "SameOperator",
     "Source",
     "Stream",
     "chunk_operator",
@@ -82,6 +83,21 @@ P = ParamSpec("P")
 
 Operator: TypeAlias = Callable[[AsyncIterable[A]], AsyncIterator[B]]
 """A function from one stream to another; what ``words()``, ``json_values(p)`` ... return."""
+
+class SameOperator(Protocol):
+    """The type of an operator that passes any item type through (``throttle``, ``timeout``).
+
+    Its call is generic, so ``pipe(chunks, words(), throttle(0.1))`` is a
+    ``Stream[str]`` for a type checker.
+
+    >>> from streamops import throttle
+    >>> op: SameOperator = throttle(60)
+    >>> drain(pipe([1, 2, 3], op))
+    [1, 3]
+    """
+
+    def __call__(self, source: AsyncIterable[T], /) -> Stream[T]: ...
+
 
 Source: TypeAlias = Union[AsyncIterable[T], Iterable[T]]  # noqa: UP007 (subscriptable on 3.10)
 """Anything a pipeline can start from: an async iterable or a plain iterable."""
@@ -346,6 +362,12 @@ def operator(
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
 
+    # help() and IDEs show what users call: the options, not the upstream.
+    signature = inspect.signature(fn)
+    factory.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=list(signature.parameters.values())[1:],
+        return_annotation=inspect.Signature.empty,
+    )
     return factory
 
 
@@ -936,7 +958,51 @@ class _SyncRunner(Iterator[T]):
         self.close()
 
 
-def iterate(source: Source[T], /, *ops: Operator[Any, Any]) -> Generator[T, None, None]:
+@overload
+def iterate(source: Source[A], /) -> Generator[A, None, None]: ...
+@overload
+def iterate(source: Source[A], op1: Operator[A, B], /) -> Generator[B, None, None]: ...
+@overload
+def iterate(
+    source: Source[A], op1: Operator[A, B], op2: Operator[B, C], /
+) -> Generator[C, None, None]: ...
+@overload
+def iterate(
+    source: Source[A], op1: Operator[A, B], op2: Operator[B, C], op3: Operator[C, D], /
+) -> Generator[D, None, None]: ...
+@overload
+def iterate(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    /,
+) -> Generator[E, None, None]: ...
+@overload
+def iterate(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    /,
+) -> Generator[F, None, None]: ...
+@overload
+def iterate(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    op6: Operator[F, G],
+    /,
+) -> Generator[G, None, None]: ...
+@overload
+def iterate(source: Source[Any], /, *ops: Operator[Any, Any]) -> Generator[Any, None, None]: ...
+def iterate(source: Source[Any], /, *ops: Operator[Any, Any]) -> Generator[Any, None, None]:
     """Run a pipeline from plain synchronous code, yielding its items one by one.
 
     For scripts, notebooks and doctests. The pipeline runs on a private asyncio
@@ -949,14 +1015,56 @@ def iterate(source: Source[T], /, *ops: Operator[Any, Any]) -> Generator[T, None
     b
     c
     """
-    runner: _SyncRunner[T] = _SyncRunner(pipe(source, *ops))
+    runner: _SyncRunner[Any] = _SyncRunner(pipe(source, *ops))
     try:
         yield from runner
     finally:
         runner.close()
 
 
-def drain(source: Source[T], /, *ops: Operator[Any, Any]) -> list[T]:
+@overload
+def drain(source: Source[A], /) -> list[A]: ...
+@overload
+def drain(source: Source[A], op1: Operator[A, B], /) -> list[B]: ...
+@overload
+def drain(source: Source[A], op1: Operator[A, B], op2: Operator[B, C], /) -> list[C]: ...
+@overload
+def drain(
+    source: Source[A], op1: Operator[A, B], op2: Operator[B, C], op3: Operator[C, D], /
+) -> list[D]: ...
+@overload
+def drain(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    /,
+) -> list[E]: ...
+@overload
+def drain(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    /,
+) -> list[F]: ...
+@overload
+def drain(
+    source: Source[A],
+    op1: Operator[A, B],
+    op2: Operator[B, C],
+    op3: Operator[C, D],
+    op4: Operator[D, E],
+    op5: Operator[E, F],
+    op6: Operator[F, G],
+    /,
+) -> list[G]: ...
+@overload
+def drain(source: Source[Any], /, *ops: Operator[Any, Any]) -> list[Any]: ...
+def drain(source: Source[Any], /, *ops: Operator[Any, Any]) -> list[Any]:
     """Run a pipeline synchronously to the end and return every item in a list.
 
     >>> drain(["x", "y"])

@@ -14,7 +14,7 @@ import re
 import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 import anyio
 import anyio.lowlevel
@@ -29,6 +29,7 @@ from ._core import (
     Operator,
     Policy,
     Pump,
+    SameOperator,
     SnapshotCore,
     SnapshotStream,
     Source,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SSE_HEADERS",
+    "BufferOperator",
     "Collected",
     "Gap",
     "buffer",
@@ -370,7 +372,19 @@ async def _buffer(source: AsyncIterable[T], maxsize: int, policy: Policy) -> Asy
             yield item
 
 
-def buffer(maxsize: int, *, policy: Policy = "block") -> Operator[T, T | Gap]:
+class BufferOperator(Protocol):
+    """The type of ``buffer(...)``: any item type passes, with :class:`Gap` markers added.
+
+    >>> from streamops import drain, pipe
+    >>> op: BufferOperator = buffer(1, policy="drop_newest")
+    >>> drain(pipe([1], op))
+    [1]
+    """
+
+    def __call__(self, source: AsyncIterable[T], /) -> Stream[T | Gap]: ...
+
+
+def buffer(maxsize: int, *, policy: Policy = "block") -> BufferOperator:
     """Decouple a fast producer from a slow consumer with a bounded queue.
 
     A background task pulls the upstream into a queue of ``maxsize`` items.
@@ -448,7 +462,7 @@ async def _throttled(
         yield build(pending)
 
 
-def throttle(interval: float, *, latest: bool = True) -> Operator[T, T]:
+def throttle(interval: float, *, latest: bool = True) -> SameOperator:
     """Emit at most one item per ``interval`` seconds: for snapshot streams feeding a UI.
 
     The first item goes out at once. After an emission, items arriving within
@@ -521,7 +535,7 @@ async def _timeout(
 
 def timeout(
     *, first: float | None = None, idle: float | None = None, total: float | None = None
-) -> Operator[T, T]:
+) -> SameOperator:
     """Raise :class:`~streamops.StreamTimeoutError` when a stream is too slow.
 
     Args:
@@ -665,7 +679,7 @@ def to_sse(
     id: int | None = 1,
     heartbeat: float | None = None,
     encode: Callable[[Any], str] = _encode,
-) -> Operator[Any, str]:
+) -> Operator[object, str]:
     """Encode items as server-sent-event frames, ready to write to an HTTP response.
 
     Each item becomes one frame whose ``data:`` is the item as JSON (pydantic

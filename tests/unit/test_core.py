@@ -233,3 +233,10 @@ async def test_iterate_works_where_an_event_loop_is_already_running() -> None:
 def test_operator_factory_keeps_name_and_doc() -> None:
     assert upper.__name__ == "upper"
     assert upper().__name__ == "upper"  # type: ignore[attr-defined]
+
+
+def test_an_operator_factory_shows_the_signature_users_call() -> None:
+    import inspect
+
+    assert str(inspect.signature(double)) == "(*, times: 'int' = 2)"
+    assert str(inspect.signature(upper)) == "()"

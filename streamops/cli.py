@@ -288,7 +288,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="streamops", description="Operators for LLM token streams."
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"streamops {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo", help="replay a sample stream through the operators (offline, no API key)"
     )
@@ -347,6 +348,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("streamops")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "unknown"
+
+
 def _fail(message: str, status: int = 2) -> int:
     print(f"streamops: error: {message}", file=sys.stderr)
     return status
@@ -372,11 +382,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``streamops`` command; returns the exit status."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
+    if args.command is None:  # a bare `streamops`: what it can do, as a usage error
+        parser.print_help(sys.stderr)
+        return 2
     if args.command == "bench":  # its options belong to benchmarks/run_all.py
         return _bench(extra)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "json":
+        from .json.paths import parse_pattern
+
+        try:
+            parse_pattern(args.pattern or "$")
+        except ValueError as exc:
+            return _fail(str(exc))
         return _run(_json, args)
     if args.speed < 0:
         return _fail("--speed must be 0 or more")

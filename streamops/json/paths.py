@@ -6,7 +6,7 @@ Pattern grammar::
     step     :=  "." name               an object key: letters, digits, "_", "-", "$"
               |  "." "*"                any key or index
               |  "[" digits "]"         an array index
-              |  "[" "*" "]"            any index or key
+              |  "[" "*" "]"            any index or key ("[]" too, as in jq)
               |  "[" quoted "]"         a key in single or double quotes ("\\" escapes)
 
 ``"$"`` or ``""`` is the root; ``"items[*]"`` is ``"$.items[*]"``; ``"*"`` is
@@ -51,7 +51,7 @@ _STEP = re.compile(
     \.(?P<name>[A-Za-z0-9_$-]+)
   | \.(?P<dotstar>\*)
   | \[(?P<index>[0-9]+)\]
-  | \[(?P<star>\*)\]
+  | \[(?P<star>\*?)\]
   | \['(?P<sq>(?:[^'\\]|\\.)*)'\]
   | \["(?P<dq>(?:[^"\\]|\\.)*)"\]
     """,
@@ -69,23 +69,28 @@ def parse_pattern(pattern: str) -> tuple[Any, ...]:
     ('meta', 'a.b', 0)
     >>> parse_pattern("$")
     ()
+    >>> parse_pattern(".items[]")  # jq style: [] is [*]
+    ('items', WILDCARD)
 
     Raises:
         ValueError: the pattern does not follow the grammar.
     """
     text = pattern.strip()
+    shift = len(pattern) - len(pattern.lstrip())  # where text[0] stands in the pattern
     if text.startswith("$"):
         text = text[1:]
+        shift += 1
     elif text and text[0] not in ".[":
         text = "." + text
+        shift -= 1
     steps: list[Any] = []
     pos = 0
     while pos < len(text):
         m = _STEP.match(text, pos)
         if m is None:
             raise ValueError(
-                f"invalid path pattern {pattern!r} at position {pos}: "
-                "expected .name, .*, [index], [*] or ['key']"
+                f"invalid path pattern {pattern!r} at position {max(pos + shift, 0)}: "
+                f"{_pattern_hint(text, pos)}"
             )
         kind = m.lastgroup
         if kind == "name":
@@ -98,6 +103,17 @@ def parse_pattern(pattern: str) -> tuple[Any, ...]:
             steps.append(_UNESCAPE.sub(r"\1", m.group(kind or "")))
         pos = m.end()
     return tuple(steps)
+
+
+def _pattern_hint(text: str, pos: int) -> str:
+    rest = text[pos:]
+    if rest.startswith(".."):
+        return "recursive descent (..) is not supported; name each step, or use * for one"
+    if rest.startswith("[-"):
+        return "negative indexes are not supported (a streamed array's length is not known)"
+    if rest.startswith("[") and "]" not in rest:
+        return "unclosed '['"
+    return "expected .name, .*, [index], [*] (or []) or ['key']"
 
 
 class PathMatcher:

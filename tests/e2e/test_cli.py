@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from streamops.samples import sample_text
 
 
@@ -151,3 +153,46 @@ def test_unknown_options_are_refused_outside_bench() -> None:
     result = run("demo", "--bogus")
     assert result.returncode == 2
     assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_bare_command_prints_help_as_a_usage_error() -> None:
+    result = run()
+    assert result.returncode == 2
+    assert "usage: streamops" in result.stderr
+    assert "demo" in result.stderr
+    assert "json" in result.stderr
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"streamops {version('streamops')}"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "where", "hint"),
+    [
+        ("items[", 5, "unclosed"),
+        ("items[-1]", 5, "negative indexes"),
+        ("$..name", 1, "recursive descent"),
+        ("items[x]", 5, "expected"),
+    ],
+)
+def test_bad_pattern_is_one_line_with_position_and_hint(
+    pattern: str, where: int, hint: str
+) -> None:
+    result = run_json('{"items": [{"name": 1}]}', pattern)
+    assert result.returncode == 2
+    (line,) = result.stderr.decode().splitlines()
+    assert line.startswith("streamops: error: invalid path pattern")
+    assert f"at position {where}:" in line
+    assert hint in line
+    assert result.stdout == b""
+
+
+def test_jq_style_empty_brackets_mean_every_element() -> None:
+    result = run_json('{"items": [{"name": "a"}, {"name": "b"}]}', ".items[].name")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == ["a", "b"]

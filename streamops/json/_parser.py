@@ -216,13 +216,22 @@ class JSONParser:
             the end of a chunk (default). Consumers that only want complete
             values turn them off, which makes chunks inside long strings cheaper.
 
+    Errors do not depend on the chunking: the events of the text before the
+    error position are returned by earlier calls or carried by the error, as
+    ``exc.events`` (with a :class:`StringPart` for the text an open string
+    gained), and the error has the same type, message, offset and path
+    however the input was cut. Every operator delivers those events, then
+    raises.
+
     Raises:
         JSONStreamError: malformed input, from ``feed()``. The error carries
             ``offset`` (in characters of the text received; for ``bytes`` input,
-            characters of the decoded text), 1-based ``line`` and ``column``,
-            the ``path`` being parsed, a ``snippet`` around the problem and
-            ``.received``, all the text fed so far. After an error, every later
-            call raises the same error.
+            characters of the decoded text, a leading byte order mark not
+            counted), 1-based ``line`` and ``column``, the ``path`` being
+            parsed, a ``snippet`` around the problem, ``.received``, all the
+            text fed so far (up to an invalid UTF-8 byte), and ``events``, what
+            the failing call completed before the error position. After an
+            error, every later call raises the same error (with no events).
         IncompleteJSONError: from ``close()``, when the stream ended inside a
             value (or before any value), after every earlier event was returned.
         DepthLimitError: nesting deeper than ``max_depth``.
@@ -246,12 +255,17 @@ class JSONParser:
     >>> p.close()
     [Scalar(path=(), value=123)]
 
-    Errors say where:
+    Errors say where, and carry what came before them:
 
     >>> JSONParser().feed('{"a": 1 "b": 2}')
     Traceback (most recent call last):
     ...
     streamops.errors.JSONStreamError: expected ',' or '}' at line 1 column 9 (path $.a): ...
+    >>> try:
+    ...     JSONParser().feed('[1, "ab\x01')
+    ... except JSONStreamError as exc:
+    ...     print(exc.offset, exc.events)
+    7 [StartArray(path=()), Scalar(path=(0,), value=1), StringPart(path=(1,), text='ab')]
     """
 
     __slots__ = (

@@ -51,6 +51,8 @@ from typing import (
 import anyio
 import anyio.lowlevel
 
+from .errors import StreamopsError
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -399,6 +401,10 @@ class Then(Generic[A, B]):
 
     ``Then(JSONParser(), SnapshotBuilder().feed)`` is a core from text to
     snapshots. The driver calls both inline, without a frame for the pair.
+    When the first core fails, what it completed before the error
+    (``exc.events``) still goes through the function, whose own error wins
+    (it comes first in the input); otherwise the error is raised again with
+    ``events`` now the function's outputs.
 
     >>> from streamops.json import JSONParser
     >>> core = Then(JSONParser(), lambda events: [len(events)])
@@ -416,12 +422,34 @@ class Then(Generic[A, B]):
         self.then = then
 
     def feed(self, chunk: A, /) -> Sequence[B]:
-        out = self.first(chunk)
+        try:
+            out = self.first(chunk)
+        except StreamopsError as exc:
+            exc.events = self.then(exc.events) if exc.events else ()
+            raise
         return self.then(out) if out else ()
 
     def close(self) -> Sequence[B]:
-        out = self.close_first()
+        try:
+            out = self.close_first()
+        except StreamopsError as exc:
+            exc.events = self.then(exc.events) if exc.events else ()
+            raise
         return self.then(out) if out else ()
+
+
+def _ending(
+    core: ChunkCore[Any, B] | SnapshotCore[Any, B], failed: StreamopsError | None
+) -> tuple[Sequence[B], StreamopsError | None]:
+    """The end of a driven core: the items still to yield, and the error to raise after
+    them (the core's, whose ``events`` are those items; ``None`` if it closed fine)."""
+    if failed is None:
+        try:
+            return core.close(), None
+        except StreamopsError as exc:
+            failed = exc
+    pending, failed.events = failed.events, ()
+    return pending, failed
 
 
 async def _drive(
@@ -435,40 +463,70 @@ async def _drive(
     The four loops differ only in how chunks arrive and whether a
     :class:`Then` pair is called inline; they are spelled out because this
     is the per-chunk hot path of every JSON operator.
+
+    A core that fails may say what it completed before the error position
+    (``exc.events``, see :class:`~streamops.StreamopsError`): those items are
+    yielded first (through a :class:`Then` pair's function, whose own error
+    then wins), then the error is raised. So what comes out before an error,
+    and the error, do not depend on where the input was cut.
     """
     try:
         core = make_core()
         sync = upstream._sync
+        failed: StreamopsError | None = None  # the core's error (not the upstream's)
+        # (a try block costs nothing until it catches)
         if isinstance(core, Then):
             first, then = core.first, core.then
             if sync is not None:
                 for chunk in sync:
-                    out = first(chunk)
+                    try:
+                        out = first(chunk)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
                     if out:
                         for item in then(out):
                             yield item
             else:
                 async for chunk in upstream._iterator:
-                    out = first(chunk)
+                    try:
+                        out = first(chunk)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
                     if out:
                         for item in then(out):
                             yield item
+            if failed is not None and failed.events:
+                # (the first core's items, through the function: its error wins)
+                failed.events = then(failed.events)
         else:
             feed = core.feed
             if sync is not None:
                 for chunk in sync:
-                    out = feed(chunk)
+                    try:
+                        out = feed(chunk)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
                     if out:
                         for item in out:
                             yield item
             else:
                 async for chunk in upstream._iterator:
-                    out = feed(chunk)
+                    try:
+                        out = feed(chunk)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
                     if out:
                         for item in out:
                             yield item
-        for item in core.close():
+        last, failed = _ending(core, failed)
+        for item in last:
             yield item
+        if failed is not None:
+            raise failed
     finally:
         await _shielded_close(upstream)
 
@@ -517,6 +575,9 @@ class SnapshotCore(Protocol[A_contra, B_co]):
     ``feed`` updates the state cheaply and says whether it changed;
     ``snapshot`` builds the value to show (the costly part); ``close`` ends
     the input (raising if it is incomplete) and returns the final items.
+    A ``feed`` that fails after its chunk changed the state puts the
+    snapshot showing everything before the error position in the error's
+    ``events``; the driver yields it before the error.
     """
 
     def feed(self, chunk: A_contra, /) -> bool: ...
@@ -555,16 +616,30 @@ async def _run_snapshots(
         core = make_core()
         feed = core.feed
         sync = upstream._sync
+        failed: StreamopsError | None = None  # the core's error (not the upstream's)
         if sync is not None:
             for chunk in sync:
-                if feed(chunk):
+                try:
+                    changed = feed(chunk)
+                except StreamopsError as exc:
+                    failed = exc
+                    break
+                if changed:
                     yield core.snapshot()
         else:
             async for chunk in upstream._iterator:
-                if feed(chunk):
+                try:
+                    changed = feed(chunk)
+                except StreamopsError as exc:
+                    failed = exc
+                    break
+                if changed:
                     yield core.snapshot()
-        for item in core.close():
+        last, failed = _ending(core, failed)
+        for item in last:
             yield item
+        if failed is not None:
+            raise failed
     finally:
         await _shielded_close(upstream)
 

@@ -78,6 +78,12 @@ class StreamopsError(Exception):
     Attributes:
         received: what the failing operator had received so far (text for text
             and JSON operators, a list of items otherwise). Never lost.
+        events: what the failing ``feed()`` call of a sync core had completed
+            before the error position (the parser's events, a collector's
+            values...), in the order it would have returned them; empty for
+            most errors. The operators deliver these before the error, which is
+            how results and errors come out the same whatever the chunking. A
+            core that raises the same error again on a later call clears them.
 
     Catch it to handle every streamops failure in one place:
 
@@ -90,11 +96,13 @@ class StreamopsError(Exception):
     """
 
     received: Any
+    events: Sequence[Any]
 
     def __init__(self, message: str, *, received: Any = "") -> None:
         super().__init__(message)
         self.message = message
         self.received = received
+        self.events = ()
 
     def __str__(self) -> str:
         return self.message

@@ -43,7 +43,7 @@ from . import _models_plan as _plan
 from ._core import SnapshotStream, Stream, operator, snapshot_operator
 from ._models_engine import MISSING, SKIP, Engine, FieldEvent, Frame, Tracker, View
 from ._models_plan import OBJECT, ObjectPlan, Slot, root_slot
-from .errors import StreamValidationError
+from .errors import JSONStreamError, StreamValidationError
 from .json._events import Path, Scalar, StartArray, StartObject
 from .json._parser import JSONParser
 from .json.paths import WILDCARD, PathMatcher, parse_pattern
@@ -340,8 +340,19 @@ class ModelHydrator(Generic[M]):
         return _to_path(path) in self._tracker.completed
 
     def feed(self, chunk: Chunk) -> bool:
-        """Parse a chunk; return True if a snapshot taken now would show something new."""
-        events = self._parser.feed(chunk)
+        """Parse a chunk; return True if a snapshot taken now would show something new.
+
+        On malformed JSON, the values before the error position are validated
+        first (an invalid one raises its own error: it comes first), then the
+        error is raised with ``events`` holding the snapshot that shows them,
+        if the chunk changed anything.
+        """
+        try:
+            events = self._parser.feed(chunk)
+        except JSONStreamError as exc:
+            changed = self._engine.process(exc.events) if exc.events else False
+            exc.events = (self.snapshot(),) if changed else ()
+            raise
         if not events:
             return False
         return self._engine.process(events)
@@ -474,8 +485,14 @@ class ItemHydrator(Generic[M]):
         return self._parser.received
 
     def feed(self, chunk: Chunk) -> list[M]:
-        """Parse a chunk; return the elements it completed."""
-        return self._route(self._parser.feed(chunk))
+        """Parse a chunk; return the elements it completed (on malformed JSON, those
+        before the error position are the error's ``events``)."""
+        try:
+            events = self._parser.feed(chunk)
+        except JSONStreamError as exc:
+            exc.events = self._route(exc.events) if exc.events else ()
+            raise
+        return self._route(events)
 
     def close(self) -> list[M]:
         """End the input; return the elements completed by its very end."""
@@ -634,11 +651,27 @@ async def _items(
     core: ItemHydrator[Any] = ItemHydrator(
         model, path, context=context, lenient=lenient, max_depth=max_depth
     )
+    failed: JSONStreamError | None = None
     async for chunk in source:
-        for item in core.feed(chunk):
+        try:
+            found = core.feed(chunk)
+        except JSONStreamError as exc:
+            failed = exc
+            break
+        for item in found:
             yield item
-    for item in core.close():
+    if failed is None:
+        try:
+            found = core.close()
+        except JSONStreamError as exc:
+            failed = exc
+    if failed is not None:
+        # (the elements completed before the error position, then the error)
+        found, failed.events = list(failed.events), ()
+    for item in found:
         yield item
+    if failed is not None:
+        raise failed
 
 
 @operator
@@ -680,10 +713,23 @@ async def field_events(
         events=True,
         _fragments=False,
     )
+    failed: JSONStreamError | None = None
     async for chunk in source:
-        core.feed(chunk)
+        try:
+            core.feed(chunk)
+        except JSONStreamError as exc:
+            failed = exc
+            break
         for event in core.take_events():
             yield event
-    core.close()
+    if failed is None:
+        try:
+            core.close()
+        except JSONStreamError as exc:
+            failed = exc
+    # (with an error: the values completed before its position, then the error)
     for event in core.take_events():
         yield event
+    if failed is not None:
+        failed.events = ()
+        raise failed

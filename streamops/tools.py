@@ -336,7 +336,14 @@ class _JSONArgs:
         self.builder = SnapshotBuilder()
 
     def feed(self, text: str) -> bool:
-        return bool(self.builder.feed(self.parser.feed(text)))
+        try:
+            events = self.parser.feed(text)
+        except JSONStreamError as exc:
+            # (as ModelHydrator does: the snapshot of what came before the error)
+            changed = self.builder.feed(exc.events) if exc.events else False
+            exc.events = (self.snapshot(),) if changed else ()
+            raise
+        return bool(self.builder.feed(events))
 
     def snapshot(self) -> Any:
         stack: list[Any] = self.builder._stack
@@ -555,6 +562,8 @@ class ToolCallAssembler:
             if changed:
                 call.partial = args.snapshot()
         except _ARGUMENT_ERRORS as exc:
+            if exc.events:  # the arguments as far as they were well-formed
+                call.partial, exc.events = exc.events[0], ()
             out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
             out.append(self._argument_error(call, exc, event.raw))
             return

@@ -10,8 +10,10 @@ the framing is lenient (prose or a Markdown fence around the JSON is skipped;
 see :class:`JSONParser`); pass ``lenient=False`` for exact ``json.loads``
 semantics. Malformed input raises :class:`~streamops.JSONStreamError` (with
 ``offset``, ``line``, ``column``, ``path``, ``snippet`` and ``.received``); a
-stream that ends inside the value raises :class:`~streamops.IncompleteJSONError`
-after everything before that point was yielded.
+stream that ends inside the value raises :class:`~streamops.IncompleteJSONError`.
+Either way, everything before the error position is yielded first, and what
+comes out, then the error (type, offset, path), are the same whatever the
+chunking (``bytes`` with invalid UTF-8 included).
 
 Decisions worth knowing:
 
@@ -20,7 +22,8 @@ Decisions worth knowing:
 * Patches are RFC 6902 ``add``/``replace`` plus one extension,
   ``{"op": "append", "path": ..., "value": "text"}``, for a growing string.
 * Offsets count characters of the text received; for ``bytes`` input,
-  characters of the decoded text (``.received`` is that text).
+  characters of the decoded text (``.received`` is that text), where a byte
+  order mark at the start is skipped and not counted.
 * Lenient framing: text before the first ``{`` or ``[`` and everything after
   the top-level value are skipped; only an object or array is recognised.
 * ``multiple_values=True``: JSON Lines or concatenated values, each with path
@@ -114,7 +117,8 @@ def json_events(
 
     Raises:
         JSONStreamError: malformed JSON (``IncompleteJSONError`` at the end of
-            a truncated stream, ``DepthLimitError`` for too deep nesting).
+            a truncated stream, ``DepthLimitError`` for too deep nesting),
+            after every event before the error position was yielded.
 
     >>> from streamops import drain, pipe
     >>> drain(pipe(['[1, "a', 'b"]'], json_events()))
@@ -215,11 +219,27 @@ def json_values(
     Yields:
         fresh, fully parsed values (dicts, lists, str, int, float, bool, None).
 
+    Raises:
+        JSONStreamError: malformed JSON, after every value that completed before
+            the error position was yielded, however the text was cut.
+
     >>> from streamops import drain, pipe
     >>> drain(pipe(['{"items": [{"a"', ': 1}, {"a": 2}], "n": 2}'], json_values("items[*]")))
     [{'a': 1}, {'a': 2}]
     >>> drain(pipe(['Here you go:\\n```json\\n[1, 2', ']\\n```'], json_values()))
     [[1, 2]]
+
+    Values before an error come out first:
+
+    >>> from streamops import JSONStreamError, iterate
+    >>> try:
+    ...     for value in iterate(['[1, 2, x'], json_values("*")):
+    ...         print(value)
+    ... except JSONStreamError as exc:
+    ...     print(exc.message, exc.offset)
+    1
+    2
+    expected a value 7
     """
     return _values_core(pattern, lenient, multiple_values, max_depth, with_paths=False)
 

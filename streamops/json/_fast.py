@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..errors import JSONStreamError
 from ._events import Path
 from ._parser import JSONParser
 from .paths import PathMatcher, ValueCollector
@@ -45,6 +46,10 @@ try:  # pragma: no cover - depends on the environment
 except Exception:  # pragma: no cover - ijson missing, or built without its C backend
     _yajl = None
 
+
+_SLICE = 65536
+"""The most bytes yajl gets at once: it returns all the events of what it was sent, so
+a large chunk is sent in slices, each slice's events processed before the next."""
 
 _LONG_TOKEN = 1024
 """yajl keeps an unfinished token in a buffer that it scans again on every chunk, so a
@@ -179,12 +184,18 @@ class StrictValueCollector:
         collector = ValueCollector(self.matcher)
         self._fallback = (parser, collector)
         found: list[tuple[Path, Any]] = []
-        for group in _runs(self._chunks):
-            found += collector.feed(parser.feed(group))
-        if final:
-            found += collector.feed(parser.close())
         skip, self._delivered = self._delivered, 0
-        self._chunks = []
+        chunks, self._chunks = self._chunks, []
+        try:
+            for group in _runs(chunks):
+                found += collector.feed(parser.feed(group))
+            if final:
+                found += collector.feed(parser.close())
+        except JSONStreamError as exc:
+            # (the values before the error position that were not delivered yet)
+            found += collector.feed(exc.events)
+            exc.events = self._shape(found[skip:])
+            raise
         return self._shape(found[skip:])
 
     def _shape(self, found: list[tuple[Path, Any]]) -> list[Any]:
@@ -194,7 +205,11 @@ class StrictValueCollector:
         return [value for _, value in found]
 
     def feed(self, chunk: str | bytes) -> list[Any]:
-        """The ``(path, value)`` pairs (or values) this chunk completed."""
+        """The ``(path, value)`` pairs (or values) this chunk completed.
+
+        Raises the pure parser's error, whose ``events`` are the pairs (or
+        values) before the error position that were not returned yet.
+        """
         # The common case first, with as little work as possible: yajl is in
         # charge, and a str chunk holds nothing that yajl could read differently
         # from json.loads (no backslash, vertical tab or form feed; a lone
@@ -214,11 +229,18 @@ class StrictValueCollector:
         else:
             fallback = self._fallback
             if fallback is not None:
-                return self._shape(fallback[1].feed(fallback[0].feed(chunk)))
+                try:
+                    parsed = fallback[0].feed(chunk)
+                except JSONStreamError as exc:
+                    exc.events = self._shape(fallback[1].feed(exc.events)) if exc.events else ()
+                    raise
+                return self._shape(fallback[1].feed(parsed))
             checked = self._checked(chunk)
             if checked.__class__ is not bytes:
                 return checked  # type: ignore[return-value]
             data = checked
+        if len(data) > _SLICE:
+            return self._sliced(data)
         try:
             self._coro.send(data)
         except Exception:  # any yajl error, or text it cannot take: the pure parser decides
@@ -234,6 +256,30 @@ class StrictValueCollector:
         events.clear()
         if out is None:
             return self._take_over(final=False)
+        self._delivered += len(out)
+        return out
+
+    def _sliced(self, data: bytes) -> list[Any]:
+        """:meth:`feed` for a large chunk: yajl gets it in slices, and the events of each
+        are processed (and the depth checked) before the next, so what is held at once
+        stays bounded (one chunk of ten million ``[`` would be ten million events)."""
+        out: list[Any] = []
+        events = self._events
+        for start in range(0, len(data), _SLICE):
+            try:
+                self._coro.send(data[start : start + _SLICE])
+            except Exception:
+                events.clear()
+                return self._take_over(final=False)
+            if events:
+                found = self._process(events)
+                events.clear()
+                if found is None:
+                    return self._take_over(final=False)
+                out += found
+        # (a long token cut by a slice boundary is not quiet: the pure parser's
+        # linear cost only matters for tokens spread over many small chunks)
+        self._quiet = 0
         self._delivered += len(out)
         return out
 
@@ -267,9 +313,22 @@ class StrictValueCollector:
         fallback = self._fallback
         if fallback is not None:
             return self._shape(fallback[1].feed(fallback[0].close()))
+        # yajl ends a stream without a word about a string left open after the value
+        # ('[1] "'): a closing quote, sent first, makes such a string a complete token
+        # (an error after the value; an event in multiple_values mode), and is merely
+        # the start of a string, ignored, after a value ended by whitespace only.
+        # (Not after a backslash, which would escape it; input ending so is wrong.)
+        last = next((c for c in reversed(self._chunks) if c), "")
+        if last[-1:] == "\\" or last[-1:] == b"\\":
+            return self._take_over(final=True)
         try:
-            self._coro.close()
+            self._coro.send(b'"')
+            ended = not self._events  # (else a string or number ended: the parser decides)
+            if ended:
+                self._coro.close()
         except Exception:
+            ended = False
+        if not ended:
             return self._take_over(final=True)
         events = self._events
         out = self._process(events) if events else []

@@ -216,13 +216,22 @@ class JSONParser:
             the end of a chunk (default). Consumers that only want complete
             values turn them off, which makes chunks inside long strings cheaper.
 
+    Errors do not depend on the chunking: the events of the text before the
+    error position are returned by earlier calls or carried by the error, as
+    ``exc.events`` (with a :class:`StringPart` for the text an open string
+    gained), and the error has the same type, message, offset and path
+    however the input was cut. Every operator delivers those events, then
+    raises.
+
     Raises:
         JSONStreamError: malformed input, from ``feed()``. The error carries
             ``offset`` (in characters of the text received; for ``bytes`` input,
-            characters of the decoded text), 1-based ``line`` and ``column``,
-            the ``path`` being parsed, a ``snippet`` around the problem and
-            ``.received``, all the text fed so far. After an error, every later
-            call raises the same error.
+            characters of the decoded text, a leading byte order mark not
+            counted), 1-based ``line`` and ``column``, the ``path`` being
+            parsed, a ``snippet`` around the problem, ``.received``, all the
+            text fed so far (up to an invalid UTF-8 byte), and ``events``, what
+            the failing call completed before the error position. After an
+            error, every later call raises the same error (with no events).
         IncompleteJSONError: from ``close()``, when the stream ended inside a
             value (or before any value), after every earlier event was returned.
         DepthLimitError: nesting deeper than ``max_depth``.
@@ -246,12 +255,17 @@ class JSONParser:
     >>> p.close()
     [Scalar(path=(), value=123)]
 
-    Errors say where:
+    Errors say where, and carry what came before them:
 
     >>> JSONParser().feed('{"a": 1 "b": 2}')
     Traceback (most recent call last):
     ...
     streamops.errors.JSONStreamError: expected ',' or '}' at line 1 column 9 (path $.a): ...
+    >>> try:
+    ...     JSONParser().feed('[1, "ab\x01')
+    ... except JSONStreamError as exc:
+    ...     print(exc.offset, exc.events)
+    7 [StartArray(path=()), Scalar(path=(0,), value=1), StringPart(path=(1,), text='ab')]
     """
 
     __slots__ = (
@@ -262,6 +276,7 @@ class JSONParser:
         "_error",
         "_esc",
         "_fragments",
+        "_head",
         "_idx",
         "_lenient",
         "_literal",
@@ -303,6 +318,7 @@ class JSONParser:
         self._literal = ""
         self._chunks: list[str] = []
         self._decoder: codecs.IncrementalDecoder | None = None
+        self._head: bytes | None = None  # the first bytes of a stream, while they may be a BOM
         self._error: JSONStreamError | None = None
 
     # -- introspection -------------------------------------------------
@@ -364,19 +380,45 @@ class JSONParser:
         return error
 
     def _decode(self, data: bytes | bytearray | memoryview) -> str:
+        """The text of a ``bytes`` chunk (a character cut at its end waits for the next).
+
+        A UTF-8 byte order mark at the very start of the stream is skipped and
+        not counted in offsets (as if it had not been sent). On an invalid
+        byte, the text before it is parsed (its events are delivered with the
+        error), then the error points at the bad byte, with the path there.
+        """
+        raw = bytes(data)
         decoder = self._decoder
         if decoder is None:
-            decoder = self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+            decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
+            # (a BOM counts only as the stream's first bytes)
+            self._head = b"" if not "".join(self._chunks) else None
+        if self._head is not None:
+            raw = self._head + raw
+            if len(raw) < 3 and codecs.BOM_UTF8.startswith(raw):
+                self._head = raw  # maybe a BOM: wait for its end
+                return ""
+            self._head = None
+            if raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
         pending = decoder.getstate()[0]
         try:
-            return decoder.decode(bytes(data))
+            return decoder.decode(raw)
         except UnicodeDecodeError as exc:
-            # Keep the text before the bad byte, so the offset points at it.
-            good = (pending + bytes(data))[: exc.start].decode("utf-8", "replace")
-            if not self._chunks and good.startswith("\ufeff"):
-                good = good[1:]
-            self._chunks.append(good)
-            raise self._fail(f"invalid UTF-8 ({exc.reason})", _END, self._vpath) from exc
+            # (exc.start counts from the start of the pending bytes)
+            good = (pending + raw)[: exc.start].decode("utf-8")
+            self._decoder = None
+            events = self.feed(good) if good else []
+            ctx, st = self._ctx, self._state
+            if ctx == _ARR and (st == _VALUE or st == _ARRAY_FIRST):
+                path = self._cpath + (self._idx,)  # noqa: RUF005 (as for a bad character)
+            elif st == _KEY or st == _OBJ_FIRST:
+                path = self._cpath
+            else:
+                path = self._vpath
+            error = self._fail(f"invalid UTF-8 ({exc.reason})", _END, path)
+            error.events = events
+            raise error from exc
 
     def _scalar_ends(self, s: str, value: Any, rest: str, ctx: int) -> list[Event]:
         """The end of a fast path: chunk ``s`` completed the scalar at ``_vpath`` and
@@ -390,13 +432,14 @@ class JSONParser:
 
     def _dead(self) -> Exception:
         if self._error is not None:
+            self._error.events = ()  # (the call that failed returned them)
             return self._error
         return RuntimeError("JSONParser.feed() called after close()")
 
     def _text(self, data: object) -> str:
         """The text of a chunk that is not a plain ``str`` fed to a text-only parser."""
         if isinstance(data, str):
-            if self._decoder is not None and self._decoder.getstate()[0]:
+            if self._decoder is not None and (self._decoder.getstate()[0] or self._head):
                 raise self._fail(
                     "text fed while a UTF-8 character was incomplete", _END, self._vpath
                 )
@@ -654,306 +697,324 @@ class JSONParser:
         snew = False
         i = 0
 
-        if st >= _STRING_ESC:
-            # An escape sequence was cut by the previous chunk boundary.
-            st -= _STRING_ESC
-            esc = self._esc
-            while True:
-                b = esc + s[i : i + 12]
-                try:
-                    decoded = _escape(b)
-                except _EscapeError as exc:
-                    # (the escape began len(esc) characters before s[i])
-                    raise self._fail(exc.message, i - len(esc) + exc.pos, vpath) from None
-                if decoded is None:
-                    esc = b
-                    i = n
-                    break
-                parts.append(decoded[0])
-                if decoded[1] >= len(esc):
-                    i += decoded[1] - len(esc)
-                    esc = ""
-                    break
-                esc = esc[decoded[1] :]
-            self._esc = esc
-
-        while i < n:
-            if st < 2:  # _STRING, _KEYSTR
-                # j: the end of the run of plain characters
-                if short:
-                    j = s.find('"', i)
-                    if j < 0:
-                        j = n
-                    body = s[i:j]
-                    if "\\" in body or not body.isprintable():
-                        j = _str_body(s, i).end()
-                        body = s[i:j]
-                else:
-                    j = _str_body(s, i).end()
-                    body = s[i:j]
-                if body:
-                    parts.append(body)
-                if j == n:
-                    break
-                c = s[j]
-                if c == '"':
-                    i = j + 1
-                    text = parts[0] if len(parts) == 1 else "".join(parts)
-                    if st == _STRING:
-                        emit(Scalar(vpath, text))
-                        st = _AFTER if ctx else self._top_after
-                    else:
-                        vpath = cpath + (text,)  # noqa: RUF005 (faster)
-                        emit(Key(vpath, text))
-                        if i < n and s[i] == ":":  # (the usual '"key": ')
-                            i += 1
-                            st = _VALUE
-                        else:
-                            st = _COLON
-                elif c == "\\":
-                    simple = _SIMPLE_ESCAPES.get(s[j + 1]) if j + 1 < n else None
-                    if simple is not None:
-                        parts.append(simple)
-                        i = j + 2
-                        continue
+        # (a try block costs nothing until it catches)
+        try:
+            if st >= _STRING_ESC:
+                # An escape sequence was cut by the previous chunk boundary.
+                st -= _STRING_ESC
+                esc = self._esc
+                while True:
+                    b = esc + s[i : i + 12]
                     try:
-                        decoded = _escape(s[j : j + 12])
+                        decoded = _escape(b)
                     except _EscapeError as exc:
-                        raise self._fail(exc.message, j + exc.pos, vpath) from None
+                        # (the escape began len(esc) characters before s[i])
+                        raise self._fail(exc.message, i - len(esc) + exc.pos, vpath) from None
                     if decoded is None:
-                        self._esc = s[j:]
+                        esc = b
+                        i = n
                         break
                     parts.append(decoded[0])
-                    i = j + decoded[1]
-                else:
-                    raise self._fail("invalid control character in string", j, vpath)
-
-            elif st == _AFTER:
-                c = s[i]
-                if c in _WS_CHARS:
-                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
-                    if i == n:
+                    if decoded[1] >= len(esc):
+                        i += decoded[1] - len(esc)
+                        esc = ""
                         break
-                    c = s[i]
-                if c == ",":
-                    i += 1
-                    st = _KEY if ctx == _OBJ else _VALUE
-                elif (c == "}" and ctx == _OBJ) or (c == "]" and ctx == _ARR):
-                    i += 1
-                    emit(EndObject(cpath) if ctx == _OBJ else EndArray(cpath))
-                    vpath = cpath
-                    ctx, cpath, idx = self._stack.pop()
-                    if not ctx:
-                        st = self._top_after
-                else:
-                    raise self._fail(
-                        "expected ',' or '}'" if ctx == _OBJ else "expected ',' or ']'",
-                        i,
-                        vpath,
-                    )
+                    esc = esc[decoded[1] :]
+                self._esc = esc
 
-            elif st < 5:  # _VALUE, _ARRAY_FIRST
-                c = s[i]
-                if c in _WS_CHARS:
-                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
-                    if i == n:
+            while i < n:
+                if st < 2:  # _STRING, _KEYSTR
+                    # j: the end of the run of plain characters
+                    if short:
+                        j = s.find('"', i)
+                        if j < 0:
+                            j = n
+                        body = s[i:j]
+                        if "\\" in body or not body.isprintable():
+                            j = _str_body(s, i).end()
+                            body = s[i:j]
+                    else:
+                        j = _str_body(s, i).end()
+                        body = s[i:j]
+                    if body:
+                        parts.append(body)
+                    if j == n:
                         break
-                    c = s[i]
-                if c == "]" and st == _ARRAY_FIRST:
-                    i += 1
-                    emit(EndArray(cpath))
-                    vpath = cpath
-                    ctx, cpath, idx = self._stack.pop()
-                    st = _AFTER if ctx else self._top_after
-                    continue
-                if ctx == _ARR:
-                    vpath = cpath + (idx,)  # noqa: RUF005 (faster)
-                    idx += 1
-                if c == '"':
-                    q = s.find('"', i + 1)
-                    if q >= 0:
-                        # Likely complete in this chunk: one C call decodes it.
-                        try:
-                            text, i = _scanstring(s, i + 1, True)
-                        except ValueError:
-                            pass  # an escaped quote, or invalid: the slow path says which
-                        else:
+                    c = s[j]
+                    if c == '"':
+                        i = j + 1
+                        text = parts[0] if len(parts) == 1 else "".join(parts)
+                        if st == _STRING:
                             emit(Scalar(vpath, text))
                             st = _AFTER if ctx else self._top_after
-                            continue
-                    i += 1
-                    st = _STRING
-                    parts = []
-                    sfrom = 0
-                    snew = True
-                    if q < 0 and short:
-                        # The string goes on in the next chunk (the usual case): take
-                        # the rest of this one here rather than in one more turn.
-                        body = s[i:]
-                        if "\\" not in body and body.isprintable():
-                            if body:
-                                parts.append(body)
-                            break
-                elif c == "{" or c == "[":
-                    i += 1
-                    if c == "{":
-                        emit(StartObject(vpath))
-                        st = _OBJ_FIRST
-                    else:
-                        emit(StartArray(vpath))
-                        st = _ARRAY_FIRST
-                    self._stack.append((ctx, cpath, idx))
-                    if len(self._stack) > self._max_depth:
-                        raise self._fail(
-                            f"nesting deeper than max_depth={self._max_depth}",
-                            i - 1,
-                            vpath,
-                            DepthLimitError,
-                        )
-                    ctx = _OBJ if c == "{" else _ARR
-                    cpath = vpath
-                    idx = 0
-                elif c in _NUM_START:
-                    try:
-                        value, e = _scan_once(s, i)
-                    except StopIteration:
-                        e = i  # "-" not followed by a digit
-                    except ValueError:
-                        if s.startswith("-I", i):
-                            raise self._fail(_EXPECTED[st], i, vpath) from None
-                        raise self._fail("integer too large to convert", i, vpath) from None
-                    if e == n or s[e] in _NUM_CHARS:
-                        # It may go on in the next chunk ("12|3", "1.|5"), or be malformed.
-                        if e == n or _num_run(s, i).end() == n:
-                            self._numparts = [s[i:]]
-                            st = _NUMBER
-                            break
-                        raise self._fail("invalid number", i, vpath)
-                    emit(Scalar(vpath, value))
-                    i = e
-                    st = _AFTER if ctx else self._top_after
-                elif c in "tfn":
-                    word, value = _LITERALS[c]
-                    if s.startswith(word, i):
-                        emit(Scalar(vpath, value))
-                        i += len(word)
-                        st = _AFTER if ctx else self._top_after
-                    elif n - i < len(word) and word.startswith(s[i:]):
-                        self._literal = s[i:]
-                        st = _LITERAL
-                        break
-                    else:
-                        raise self._fail(f"invalid literal (expected {word!r})", i, vpath)
-                else:
-                    raise self._fail(_EXPECTED[st], i, vpath)
-
-            elif st < 7:  # _KEY, _OBJ_FIRST
-                c = s[i]
-                if c in _WS_CHARS:
-                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
-                    if i == n:
-                        break
-                    c = s[i]
-                if c == '"':
-                    q = s.find('"', i + 1)
-                    if q >= 0:
-                        try:
-                            key, i = _scanstring(s, i + 1, True)
-                        except ValueError:
-                            pass
                         else:
-                            vpath = cpath + (key,)  # noqa: RUF005 (faster)
-                            emit(Key(vpath, key))
-                            if i < n and s[i] == ":":
+                            vpath = cpath + (text,)  # noqa: RUF005 (faster)
+                            emit(Key(vpath, text))
+                            if i < n and s[i] == ":":  # (the usual '"key": ')
                                 i += 1
                                 st = _VALUE
                             else:
                                 st = _COLON
+                    elif c == "\\":
+                        simple = _SIMPLE_ESCAPES.get(s[j + 1]) if j + 1 < n else None
+                        if simple is not None:
+                            parts.append(simple)
+                            i = j + 2
                             continue
-                    i += 1
-                    st = _KEYSTR
-                    parts = []
-                    if q < 0 and short:
-                        # The key goes on in the next chunk: as for a string value.
-                        body = s[i:]
-                        if "\\" not in body and body.isprintable():
-                            if body:
-                                parts.append(body)
+                        try:
+                            decoded = _escape(s[j : j + 12])
+                        except _EscapeError as exc:
+                            raise self._fail(exc.message, j + exc.pos, vpath) from None
+                        if decoded is None:
+                            self._esc = s[j:]
                             break
-                elif c == "}" and st == _OBJ_FIRST:
-                    i += 1
-                    emit(EndObject(cpath))
-                    vpath = cpath
-                    ctx, cpath, idx = self._stack.pop()
-                    st = _AFTER if ctx else self._top_after
-                else:
-                    raise self._fail(_EXPECTED[st], i, cpath)
+                        parts.append(decoded[0])
+                        i = j + decoded[1]
+                    else:
+                        raise self._fail("invalid control character in string", j, vpath)
 
-            elif st == _COLON:
-                c = s[i]
-                if c in _WS_CHARS:
-                    i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
-                    if i == n:
-                        break
+                elif st == _AFTER:
                     c = s[i]
-                if c == ":":
-                    i += 1
-                    st = _VALUE
-                else:
-                    raise self._fail("expected ':'", i, vpath)
+                    if c in _WS_CHARS:
+                        i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
+                        if i == n:
+                            break
+                        c = s[i]
+                    if c == ",":
+                        i += 1
+                        st = _KEY if ctx == _OBJ else _VALUE
+                    elif (c == "}" and ctx == _OBJ) or (c == "]" and ctx == _ARR):
+                        i += 1
+                        emit(EndObject(cpath) if ctx == _OBJ else EndArray(cpath))
+                        vpath = cpath
+                        ctx, cpath, idx = self._stack.pop()
+                        if not ctx:
+                            st = self._top_after
+                    else:
+                        raise self._fail(
+                            "expected ',' or '}'" if ctx == _OBJ else "expected ',' or ']'",
+                            i,
+                            vpath,
+                        )
 
-            elif st == _NUMBER:
-                # (the digits go on at the start of the chunk: i is 0)
-                r = n - len(s.lstrip(_NUM_CHARS)) if short and not i else _num_run(s, i).end()
-                numparts = self._numparts
-                numparts.append(s[i:r])
-                if r == n:
-                    break
-                text = "".join(numparts)
-                self._numparts = []
-                # (errors point at the number's first character)
-                try:
-                    value, e = _scan_once(text, 0)
-                except StopIteration:
-                    e = -1
-                except ValueError:
-                    raise self._fail("integer too large to convert", r - len(text), vpath) from None
-                if e != len(text):
-                    raise self._fail("invalid number", r - len(text), vpath)
-                emit(Scalar(vpath, value))
-                i = r
-                st = _AFTER if ctx else self._top_after
+                elif st < 5:  # _VALUE, _ARRAY_FIRST
+                    c = s[i]
+                    if c in _WS_CHARS:
+                        i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
+                        if i == n:
+                            break
+                        c = s[i]
+                    if c == "]" and st == _ARRAY_FIRST:
+                        i += 1
+                        emit(EndArray(cpath))
+                        vpath = cpath
+                        ctx, cpath, idx = self._stack.pop()
+                        st = _AFTER if ctx else self._top_after
+                        continue
+                    if ctx == _ARR:
+                        vpath = cpath + (idx,)  # noqa: RUF005 (faster)
+                        idx += 1
+                    if c == '"':
+                        q = s.find('"', i + 1)
+                        if q >= 0:
+                            # Likely complete in this chunk: one C call decodes it.
+                            try:
+                                text, i = _scanstring(s, i + 1, True)
+                            except ValueError:
+                                pass  # an escaped quote, or invalid: the slow path says which
+                            else:
+                                emit(Scalar(vpath, text))
+                                st = _AFTER if ctx else self._top_after
+                                continue
+                        i += 1
+                        st = _STRING
+                        parts = []
+                        sfrom = 0
+                        snew = True
+                        if q < 0 and short:
+                            # The string goes on in the next chunk (the usual case): take
+                            # the rest of this one here rather than in one more turn.
+                            body = s[i:]
+                            if "\\" not in body and body.isprintable():
+                                if body:
+                                    parts.append(body)
+                                break
+                    elif c == "{" or c == "[":
+                        if len(self._stack) >= self._max_depth:
+                            # (before its event: the container that fails is not delivered)
+                            raise self._fail(
+                                f"nesting deeper than max_depth={self._max_depth}",
+                                i,
+                                vpath,
+                                DepthLimitError,
+                            )
+                        i += 1
+                        if c == "{":
+                            emit(StartObject(vpath))
+                            st = _OBJ_FIRST
+                        else:
+                            emit(StartArray(vpath))
+                            st = _ARRAY_FIRST
+                        self._stack.append((ctx, cpath, idx))
+                        ctx = _OBJ if c == "{" else _ARR
+                        cpath = vpath
+                        idx = 0
+                    elif c in _NUM_START:
+                        try:
+                            value, e = _scan_once(s, i)
+                        except StopIteration:
+                            e = i  # "-" not followed by a digit
+                        except ValueError:
+                            if s.startswith("-I", i):
+                                raise self._fail(_EXPECTED[st], i, vpath) from None
+                            if _num_run(s, i).end() == n:
+                                # More digits than int() takes (4300), but the chunk ends
+                                # inside them: not yet a complete integer ("1...0|.5").
+                                self._numparts = [s[i:]]
+                                st = _NUMBER
+                                break
+                            raise self._fail("integer too large to convert", i, vpath) from None
+                        if e == n or s[e] in _NUM_CHARS:
+                            # It may go on in the next chunk ("12|3", "1.|5"), or be malformed.
+                            if e == n or _num_run(s, i).end() == n:
+                                self._numparts = [s[i:]]
+                                st = _NUMBER
+                                break
+                            raise self._fail("invalid number", i, vpath)
+                        emit(Scalar(vpath, value))
+                        i = e
+                        st = _AFTER if ctx else self._top_after
+                    elif c in "tfn":
+                        word, value = _LITERALS[c]
+                        if s.startswith(word, i):
+                            emit(Scalar(vpath, value))
+                            i += len(word)
+                            st = _AFTER if ctx else self._top_after
+                        elif n - i < len(word) and word.startswith(s[i:]):
+                            self._literal = s[i:]
+                            st = _LITERAL
+                            break
+                        else:
+                            raise self._fail(f"invalid literal (expected {word!r})", i, vpath)
+                    else:
+                        raise self._fail(_EXPECTED[st], i, vpath)
 
-            elif st == _LITERAL:
-                buf = self._literal
-                word, value = _LITERALS[buf[0]]
-                piece = s[i : i + len(word) - len(buf)]
-                buf += piece
-                if not word.startswith(buf):
-                    raise self._fail(
-                        f"invalid literal (expected {word!r})", i - len(self._literal), vpath
-                    )
-                i += len(piece)
-                if len(buf) == len(word):
-                    self._literal = ""
+                elif st < 7:  # _KEY, _OBJ_FIRST
+                    c = s[i]
+                    if c in _WS_CHARS:
+                        i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
+                        if i == n:
+                            break
+                        c = s[i]
+                    if c == '"':
+                        q = s.find('"', i + 1)
+                        if q >= 0:
+                            try:
+                                key, i = _scanstring(s, i + 1, True)
+                            except ValueError:
+                                pass
+                            else:
+                                vpath = cpath + (key,)  # noqa: RUF005 (faster)
+                                emit(Key(vpath, key))
+                                if i < n and s[i] == ":":
+                                    i += 1
+                                    st = _VALUE
+                                else:
+                                    st = _COLON
+                                continue
+                        i += 1
+                        st = _KEYSTR
+                        parts = []
+                        if q < 0 and short:
+                            # The key goes on in the next chunk: as for a string value.
+                            body = s[i:]
+                            if "\\" not in body and body.isprintable():
+                                if body:
+                                    parts.append(body)
+                                break
+                    elif c == "}" and st == _OBJ_FIRST:
+                        i += 1
+                        emit(EndObject(cpath))
+                        vpath = cpath
+                        ctx, cpath, idx = self._stack.pop()
+                        st = _AFTER if ctx else self._top_after
+                    else:
+                        raise self._fail(_EXPECTED[st], i, cpath)
+
+                elif st == _COLON:
+                    c = s[i]
+                    if c in _WS_CHARS:
+                        i = n - len(s[i:].lstrip(_WS_CHARS)) if short else _ws(s, i).end()
+                        if i == n:
+                            break
+                        c = s[i]
+                    if c == ":":
+                        i += 1
+                        st = _VALUE
+                    else:
+                        raise self._fail("expected ':'", i, vpath)
+
+                elif st == _NUMBER:
+                    # (the digits go on at the start of the chunk: i is 0)
+                    r = n - len(s.lstrip(_NUM_CHARS)) if short and not i else _num_run(s, i).end()
+                    numparts = self._numparts
+                    numparts.append(s[i:r])
+                    if r == n:
+                        break
+                    text = "".join(numparts)
+                    self._numparts = []
+                    # (errors point at the number's first character)
+                    try:
+                        value, e = _scan_once(text, 0)
+                    except StopIteration:
+                        e = -1
+                    except ValueError:
+                        raise self._fail(
+                            "integer too large to convert", r - len(text), vpath
+                        ) from None
+                    if e != len(text):
+                        raise self._fail("invalid number", r - len(text), vpath)
                     emit(Scalar(vpath, value))
+                    i = r
                     st = _AFTER if ctx else self._top_after
-                else:
-                    self._literal = buf
 
-            elif st == _PRELUDE:
-                m = _prelude(s, i)
-                if m is None:
-                    break
-                i = m.start()
-                st = _VALUE
+                elif st == _LITERAL:
+                    buf = self._literal
+                    word, value = _LITERALS[buf[0]]
+                    piece = s[i : i + len(word) - len(buf)]
+                    buf += piece
+                    if not word.startswith(buf):
+                        raise self._fail(
+                            f"invalid literal (expected {word!r})", i - len(self._literal), vpath
+                        )
+                    i += len(piece)
+                    if len(buf) == len(word):
+                        self._literal = ""
+                        emit(Scalar(vpath, value))
+                        st = _AFTER if ctx else self._top_after
+                    else:
+                        self._literal = buf
 
-            else:  # _DONE
-                if self._lenient:
-                    break
-                i = _ws(s, i).end() if s[i] in _WS_CHARS else i
-                if i < n:
-                    raise self._fail("trailing characters after the JSON value", i, vpath)
+                elif st == _PRELUDE:
+                    m = _prelude(s, i)
+                    if m is None:
+                        break
+                    i = m.start()
+                    st = _VALUE
+
+                else:  # _DONE
+                    if self._lenient:
+                        break
+                    i = _ws(s, i).end() if s[i] in _WS_CHARS else i
+                    if i < n:
+                        raise self._fail("trailing characters after the JSON value", i, vpath)
+        except JSONStreamError as error:
+            # Deliver what this chunk completed before the error position, whatever
+            # the chunking: the events, and the text the open string gained.
+            if not st and self._fragments and (snew or len(parts) > sfrom):
+                emit(StringPart(vpath, "".join(parts[sfrom:])))
+            error.events = out
+            raise
 
         if not st and self._fragments and (snew or len(parts) > sfrom):
             if sfrom == len(parts) - 1:
@@ -989,6 +1050,8 @@ class JSONParser:
         end = _END
         if self._decoder is not None:
             try:
+                if self._head:
+                    raise UnicodeDecodeError("utf-8", self._head, 0, 1, "truncated")
                 self._decoder.decode(b"", True)
             except UnicodeDecodeError:
                 raise self._fail(

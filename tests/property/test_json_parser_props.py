@@ -455,6 +455,15 @@ def check_feed_by_feed(chunks: list[str], lenient: bool) -> None:
     # The chunks fed without error: everything before the failing character.
     complete = chunks[: len(batches)]
     assert batches[: len(complete)] == expected_batches(complete, per_char)
+    if error is not None and len(batches) < len(chunks):
+        # The chunk that failed: its error carries the events of its characters
+        # before the failing one, and what the failing one completed (a number
+        # it ended), as they come character by character.
+        assert char_error is not None
+        start = sum(map(len, complete))
+        piece = chunks[len(batches)][: len(per_char) - start + 1]
+        own = [*per_char, list(char_error.events)]
+        assert list(error.events) == expected_batches([piece], own[start:])[0]
     if len(batches) > len(chunks):  # close() returned
         assert error is None
         assert batches[-1] == per_char[-1]
@@ -635,17 +644,22 @@ def test_corrupted_documents_fail_cleanly(data: st.DataObject, text: str) -> Non
 def test_errors_do_not_depend_on_the_chunking(
     data: st.DataObject, text: str, lenient: bool
 ) -> None:
-    _, whole = attempt(lambda: run_events([text], lenient=lenient))
+    whole_events, whole = run_until_error([text], lenient=lenient)
     chunks = data.draw(chunked(text))
-    _, exc = attempt(lambda: run_events(chunks, lenient=lenient))
+    events, exc = run_until_error(chunks, lenient=lenient)
     if whole is None:
         assert exc is None
         return
-    assert isinstance(whole, JSONStreamError)
     assert type(exc) is type(whole)
     assert isinstance(exc, JSONStreamError)
     fields = ("message", "offset", "line", "column", "path")
     assert [getattr(exc, f) for f in fields] == [getattr(whole, f) for f in fields]
+
+    # Everything before the error came out, whatever the chunking.
+    def delivered(batches: list[list[Any]], error: JSONStreamError) -> list[Any]:
+        return [e for b in [*batches, error.events] for e in b if type(e) is not StringPart]
+
+    assert delivered(events, exc) == delivered(whole_events, whole)
 
 
 @given(st.integers(1, 600), st.integers(1, 600))

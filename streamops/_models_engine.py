@@ -39,6 +39,7 @@ from .json._events import (
     EndArray,
     EndObject,
     Event,
+    Key,
     Path,
     Scalar,
     StartArray,
@@ -130,9 +131,11 @@ class Frame:
     __slots__ = (
         "disp",
         "dkey",
+        "dup",
         "extra",
         "failed",
         "frozen",
+        "keys",
         "kind",
         "log",
         "path",
@@ -153,6 +156,8 @@ class Frame:
         self.frozen = False  # some shown children are (invalid) frames, built when shown
         self.extra: dict[str, Any] | None = None
         self.log: list[Event] | None = None
+        self.keys: set[str] | None = None  # the keys seen so far (objects)
+        self.dup: str | None = None  # the member being read repeats a key: dropped
         self.disp: Any = {} if is_obj else []
         # Raw frames show exactly what they validate with.
         self.vin: Any = self.disp if kind == RAW or kind == TAGGED else ({} if is_obj else [])
@@ -167,6 +172,7 @@ class Engine:
 
     __slots__ = (
         "_context",
+        "_dups",
         "_pending",
         "_received",
         "_record",
@@ -210,6 +216,7 @@ class Engine:
         self._sshow = False
         self._sdkey: Any = None
         self._pending: Frame | None = None  # the undecided discriminated union, if any
+        self._dups: list[StreamValidationError] = []  # repeated keys (on_error="collect")
 
     # -- events ----------------------------------------------------------------
 
@@ -244,10 +251,42 @@ class Engine:
             return self._start(ev.path, False)
         if t is EndObject or t is EndArray:
             return self._end()
-        return False  # Key: the slot is looked up when its value starts
+        if t is Key:
+            return self._key(ev)  # type: ignore[arg-type]
+        return False
+
+    def _key(self, ev: Key) -> bool:
+        """A key completed: refuse a key the object already has (the slot is looked up when
+        its value starts)."""
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        key = ev.key
+        keys = top.keys
+        if keys is None:
+            top.keys = {key}
+            return False
+        top.dup = None
+        if key not in keys:
+            keys.add(key)
+            return False
+        error = duplicate_key_error(ev.path, self._received())
+        if not self.collect:
+            raise error
+        # Keep the first value (shown values never change) and fail the document.
+        top.dup = key
+        top.failed = True
+        self._dups.append(error)
+        if self._tracker is not None:
+            self._tracker.errors.append(error)
+        if self._record is not None:
+            self._record.append(FieldEvent(ev.path, key, error))
+        return False
 
     def _child(self, top: Frame, key: Any) -> tuple[Slot, Any]:
         """The slot a child of ``top`` at ``key`` goes into, and its display key."""
+        if top.dup is not None and top.dup == key:
+            return _SKIP_SLOT, None
         kind = top.kind
         if kind == OBJECT:
             plan: ObjectPlan = top.plan  # type: ignore[assignment]
@@ -351,6 +390,8 @@ class Engine:
                 inst = self._validate(f.plan.own, f.vin, f.path, f.vin, root=True)  # type: ignore[attr-defined]
                 if inst is not _INVALID:
                     f.failed = False
+        if parent is None and self._dups:
+            inst = self._reject_duplicates(f)
         return self._complete(parent, f.slot, f.dkey, f.path, f.vin, inst, f)
 
     # -- completion --------------------------------------------------------------
@@ -466,6 +507,21 @@ class Engine:
             self.error = error
             return
 
+    def _reject_duplicates(self, root: Frame) -> Any:
+        """The end of a document that repeated keys (collect mode): it fails, with every error."""
+        errors = [e for dup in self._dups for e in dup.errors]
+        if self.error is not None:
+            errors.extend(self.error.errors)
+        first = self._dups[0]
+        message = first.message
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more)"
+        self.error = StreamValidationError(
+            message, path=first.path, value=first.value, errors=errors, received=self._received()
+        )
+        root.failed = True
+        return _INVALID
+
     # -- discriminated unions ------------------------------------------------------
 
     def _resolve(self, pending: Frame, tag: Any, tag_path: Path) -> bool:
@@ -513,6 +569,19 @@ class Engine:
             child = make(f, key, child)
             key = f.dkey
         return child
+
+
+def duplicate_key_error(path: Path, received: str) -> StreamValidationError:
+    """The error for a key its object already has (``path`` ends with the key)."""
+    key = path[-1]
+    message = f"duplicate key {key!r}"
+    detail = {
+        "type": "duplicate_key",
+        "loc": path,
+        "msg": f"{message}: a JSON object must not repeat a key",
+        "input": key,
+    }
+    return StreamValidationError(message, path=path, value=key, errors=[detail], received=received)
 
 
 def validation_error(

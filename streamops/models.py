@@ -29,6 +29,18 @@ caller can stop the generation. The whole object finally goes through the
 model's own validation (model validators, defaults, required fields).
 Completed subtrees are validated once and reused, so per-chunk cost is bounded
 by the open path, not the document.
+
+**A repeated key is refused.** ``{"count": 1, "count": 2}`` is valid JSON that
+``json.loads`` and pydantic read "last wins", but here the first value has
+already been shown and validated (and may have failed) by the time the repeat
+arrives: taking the last one would change a value reported complete, and
+would make the early error and the final result disagree. So every object
+these operators hydrate (ignored members included; for :func:`items`, within
+each element) must not repeat a key (as I-JSON, RFC 7493, requires): the
+repeat raises :class:`~streamops.StreamValidationError` as soon as the key
+completes, at its path, with error type ``"duplicate_key"``. A first value that
+is itself invalid fails first, where it is. With ``on_error="collect"`` the
+first value is kept, the repeat's value is dropped and ``close()`` raises.
 """
 
 from __future__ import annotations

@@ -47,7 +47,17 @@ from .json._events import (
     StringPart,
 )
 
-__all__ = ["MISSING", "SKIP", "Engine", "FieldEvent", "Tracker", "View"]
+__all__ = [
+    "MISSING",
+    "SKIP",
+    "Engine",
+    "FieldEvent",
+    "OpenSeq",
+    "OpenText",
+    "Tracker",
+    "View",
+    "realize",
+]
 
 SKIP: Final = 7  # a frame whose value is dropped (an ignored extra key)
 
@@ -94,15 +104,20 @@ class Tracker:
 
 
 class View:
-    """A snapshot's window on the tracker: the object's path and the state when it was built."""
+    """A snapshot's window on the tracker: the object's path and the state when it was built.
 
-    __slots__ = ("errors", "path", "seq", "tracker")
+    ``pending`` holds what the snapshot shows but has not built yet (its open
+    member and its extras, see :mod:`streamops.models`), ``None`` once built.
+    """
+
+    __slots__ = ("errors", "path", "pending", "seq", "tracker")
 
     def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
         self.tracker = tracker
         self.path = path
         self.seq = seq
         self.errors = errors
+        self.pending: Any = None
 
     def is_complete(self, rel: Path) -> bool:
         i = self.tracker.completed.get(self.path + rel)
@@ -123,6 +138,103 @@ class View:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> View:
         return self
+
+
+# --- what a snapshot shows of the open path, built when it is read ------------------------
+#
+# A snapshot must never change once taken, yet the open string and the open
+# containers keep growing. Copying them into each snapshot costs O(size) per
+# chunk (quadratic over a stream); instead a snapshot records *how much* of
+# each it showed, O(1), and the value is built from that when first read. It
+# can be, because the engine only ever appends: a string grows at its end, a
+# container gains members at its end (a repeated key is refused, so no member
+# is ever replaced), and a value that completed is never touched again.
+
+
+class OpenText:
+    """The open string as a snapshot showed it: the first ``n`` characters of ``box[0]``.
+
+    ``box`` is the engine's box for that string, which only grows; reading
+    costs O(n) once (a slice, or the str itself when it has not grown since).
+
+    >>> box = ["Hel"]
+    >>> shown = OpenText(box, 3)
+    >>> box[0] += "lo"
+    >>> realize(shown), realize(OpenText(box, 5))
+    ('Hel', 'Hello')
+    """
+
+    __slots__ = ("box", "n")
+
+    def __init__(self, box: list[str], n: int) -> None:
+        self.box = box
+        self.n = n
+
+    def value(self) -> str:
+        text = self.box[0]
+        return text if len(text) == self.n else text[: self.n]
+
+
+class OpenSeq:
+    """An open list or dict as a snapshot showed it: the first ``n`` members of ``items``
+    (the engine's growing container), then ``child`` at ``key`` (the open member, if any,
+    itself possibly open), with ``thaw`` applied to the copy (invalid members kept as frames).
+
+    >>> items = [1, 2]
+    >>> shown = OpenSeq(items, 2, 2, OpenText(["ab"], 1))
+    >>> items.append(3)
+    >>> realize(shown)
+    [1, 2, 'a']
+    """
+
+    __slots__ = ("child", "items", "key", "n", "thaw")
+
+    def __init__(
+        self,
+        items: Any,
+        n: int,
+        key: Any = None,
+        child: Any = MISSING,
+        thaw: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.items = items
+        self.n = n
+        self.key = key
+        self.child = child
+        self.thaw = thaw
+
+    def build(self, child: Any) -> Any:
+        items = self.items
+        n = self.n
+        out: Any
+        if items.__class__ is list:
+            out = items[:n]
+        else:  # a dict: members are only ever added at the end
+            out = items.copy()
+            for _ in range(len(out) - n):
+                out.popitem()
+        if self.thaw is not None:
+            self.thaw(out)
+        if child is not MISSING:
+            if out.__class__ is list:
+                out.append(child)
+            elif self.key is not None:
+                out[self.key] = child
+        return out
+
+
+def realize(node: Any) -> Any:
+    """The value an :class:`OpenText` / :class:`OpenSeq` stands for (anything else as it is).
+
+    Iterative (an open path can be as deep as the parser allows)."""
+    chain: list[OpenSeq] = []
+    while node.__class__ is OpenSeq:
+        chain.append(node)
+        node = node.child
+    value = node.value() if node.__class__ is OpenText else node
+    for seq in reversed(chain):
+        value = seq.build(value)
+    return value
 
 
 class Frame:
@@ -176,9 +288,9 @@ class Engine:
         "_pending",
         "_received",
         "_record",
+        "_sbox",
         "_sdkey",
         "_sframe",
-        "_sparts",
         "_sshow",
         "_tracker",
         "collect",
@@ -212,7 +324,9 @@ class Engine:
         self._record = record
         self._context = context
         self._sframe: Frame | None = None  # the frame holding the open string
-        self._sparts: list[str] = []
+        # The open string's text so far, alone in a box of its own that snapshots share
+        # (see OpenText): it grows in place while nothing else holds the str.
+        self._sbox: list[str] = [""]
         self._sshow = False
         self._sdkey: Any = None
         self._pending: Frame | None = None  # the undecided discriminated union, if any
@@ -226,7 +340,11 @@ class Engine:
             ev = events[0]
             if ev.__class__ is StringPart:  # the common chunk: more of the open string
                 if self._sshow and ev.text:
-                    self._sparts.append(ev.text)
+                    box = self._sbox
+                    text = box[0]
+                    box[0] = ""  # the box lets go, so ``+=`` can extend the str in place
+                    text += ev.text
+                    box[0] = text
                     return True
                 return False
         changed = False
@@ -313,7 +431,11 @@ class Engine:
     def _part(self, ev: StringPart) -> bool:
         if self._sframe is not None:
             if self._sshow and ev.text:
-                self._sparts.append(ev.text)
+                box = self._sbox
+                text = box[0]
+                box[0] = ""  # (see process)
+                text += ev.text
+                box[0] = text
                 return True
             return False
         if not self.stack:
@@ -322,7 +444,7 @@ class Engine:
         slot, dkey = self._child(top, ev.path[-1])
         show = dkey is not None and slot.plan.shows_text
         self._sframe = top
-        self._sparts = [ev.text]
+        self._sbox = [ev.text]  # a new box: snapshots of the previous string keep theirs
         self._sshow = show
         self._sdkey = dkey
         return show
@@ -554,13 +676,13 @@ class Engine:
 
     def build(self, make: Callable[[Frame, Any, Any], Any]) -> Any:
         """Build the value shown now: ``make(frame, open_child_key, open_child)`` per frame,
-        from the innermost open container out."""
+        from the innermost open container out. The open string, if shown, is an
+        :class:`OpenText` (O(1)): nothing here copies what the stream has accumulated."""
         child: Any = MISSING
         key: Any = None
         if self._sframe is not None and self._sshow:
-            text = "".join(self._sparts)
-            self._sparts = [text]
-            child = text
+            box = self._sbox
+            child = OpenText(box, len(box[0]))
             key = self._sdkey
         stack = self.stack
         if not stack and self.root_frame is not None:

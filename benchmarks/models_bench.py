@@ -29,6 +29,24 @@ building the partial classes is excluded from the table and printed once).
 The quadratic contenders are first measured on a sample of chunk positions;
 when the estimate exceeds ``--budget`` seconds the estimate is printed
 (marked ``~``) instead of running the whole stream.
+
+**Open values** (``--open``, or ``--open-only``): what one chunk costs while a
+single value is still open and large, the case where a per-snapshot copy of
+the open value would make a stream quadratic:
+
+* ``long string``: ``{"title": "t", "body": "...`` with a body of 1 KB .. 1 MB
+  (``--huge`` adds 10 MB);
+* ``dict[str, int]``, ``extra="allow"`` and ``list[int]``: an open container of
+  100 .. 300,000 members.
+
+For each size the stream is fed, untimed and without snapshots, up to its last
+``WINDOW`` chunks; then those chunks are timed with ``feed`` and ``snapshot()``
+after each, the previous snapshot kept alive meanwhile (as the loop variable of
+``async for snap in partial(...)`` is). Best of a few runs, GC off. The last
+column is the growth ratio: the per-chunk cost at the largest size over the
+smallest (1.0 = flat). The ``+ read`` rows also read the open value from each
+snapshot (its text, or its length for a container): that read is O(size) by
+nature, once per snapshot that is read.
 """
 
 from __future__ import annotations
@@ -48,7 +66,7 @@ from typing import Annotated, Any, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from streamops import pipe
 from streamops.models import ItemHydrator, ModelHydrator, partial
@@ -227,6 +245,132 @@ def quadratic_steps(text: str, chunks: list[str]) -> dict[str, Callable[[int], A
     return {"instructor": instructor_step, "pydantic": pydantic_step}
 
 
+# --- open values: the per-chunk cost while one large value is still open ---------------
+
+WINDOW = 2000  # chunks timed at the end of each stream
+
+
+class Essay(BaseModel):
+    title: str
+    body: str
+
+
+class Counts(BaseModel):
+    counts: dict[str, int]
+
+
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    title: str = ""
+
+
+class Series(BaseModel):
+    values: list[int]
+
+
+def open_string(size: int) -> tuple[type[BaseModel], str, str]:
+    """(model, head, open part): an ``Essay`` whose body of ``size`` characters is still open."""
+    rng = random.Random(size)
+    body = " ".join(rng.choice(WORDS) for _ in range(size // 6 + 1))[:size]
+    return Essay, '{"title": "t", "body": "', json.dumps(body, ensure_ascii=False)[1:-1]
+
+
+def open_members(
+    model: type[BaseModel], head: str, members: int
+) -> tuple[type[BaseModel], str, str]:
+    return model, head, "".join(f'"k{i}": {i}, ' for i in range(members))
+
+
+OPEN_CASES: dict[str, Callable[[int], tuple[type[BaseModel], str, str]]] = {
+    "long string": open_string,
+    "dict[str, int]": lambda n: open_members(Counts, '{"counts": {', n),
+    'extra="allow"': lambda n: open_members(Loose, "{", n),
+    "list[int]": lambda n: (Series, '{"values": [', "".join(f"{i}, " for i in range(n))),
+}
+OPEN_SIZES: dict[str, list[tuple[str, int]]] = {
+    "long string": [("1K", 1_000), ("10K", 10_000), ("100K", 100_000), ("1M", 1_000_000)],
+    "dict[str, int]": [
+        ("100", 100),
+        ("1k", 1_000),
+        ("10k", 10_000),
+        ("100k", 100_000),
+        ("300k", 300_000),
+    ],
+}
+OPEN_SIZES['extra="allow"'] = OPEN_SIZES["dict[str, int]"]
+OPEN_SIZES["list[int]"] = OPEN_SIZES["dict[str, int]"]
+HUGE = ("10M", 10_000_000)
+
+
+def _open_reader(model: type[BaseModel]) -> Callable[[Any], Any]:
+    if model is Essay:
+        return lambda snap: snap.body
+    if model is Loose:
+        return lambda snap: len(snap.model_extra or {})
+    name = next(iter(model.model_fields))
+    return lambda snap: len(getattr(snap, name) or ())
+
+
+def time_open(case: str, size: int, *, read: bool, repeat: int = 3) -> float:
+    """Seconds per chunk over the last ``WINDOW`` chunks of an open value of ``size``."""
+    model, head, body = OPEN_CASES[case](size)
+    chunks = tokens(body)
+    cut = max(0, len(chunks) - WINDOW)
+    timed = chunks[cut:]
+    reader = _open_reader(model)
+    best = float("inf")
+    for _ in range(repeat + 1):  # the first run is the warm-up
+        h = ModelHydrator(model)
+        h.feed(head)
+        feed = h.feed
+        for chunk in chunks[:cut]:
+            feed(chunk)
+        snapshot = h.snapshot
+        prev = snapshot()
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            if read:
+                for chunk in timed:
+                    if feed(chunk):
+                        prev = snapshot()
+                        reader(prev)
+            else:
+                for chunk in timed:
+                    if feed(chunk):
+                        prev = snapshot()
+            elapsed = time.perf_counter() - t0
+        finally:
+            gc.enable()
+        del prev
+        best = min(best, elapsed)
+    return best / len(timed)
+
+
+def open_values(huge: bool) -> None:
+    """Print the open-value table: us per chunk by size, and the growth ratio."""
+    print("\nopen values: us per chunk (feed + snapshot) with one large value still open")
+    for case, sizes in OPEN_SIZES.items():
+        if huge and case == "long string":
+            sizes = [*sizes, HUGE]
+        for read in (False, True):
+            label = case + (" + read" if read else "")
+            cells = []
+            costs = []
+            for name, size in sizes:
+                cost = time_open(case, size, read=read, repeat=1 if size >= 1_000_000 else 3)
+                costs.append(cost)
+                cells.append(f"{name} {1e6 * cost:,.2f}")
+            ratio = costs[-1] / costs[0]
+            top = sizes[-1][0] if sizes[-1][0] != "10M" else "10M"
+            print(
+                f"  {label:<24}"
+                + "".join(f"{c:>16}" for c in cells)
+                + f"   {top}/{sizes[0][0]} {ratio:,.1f}x"
+            )
+
+
 # --- timing ------------------------------------------------------------------------
 
 
@@ -304,8 +448,15 @@ def main() -> None:
         default=20.0,
         help="run a quadratic contender in full only if its estimate is below this (s)",
     )
+    ap.add_argument("--open", action="store_true", help="also time the open-value cases")
+    ap.add_argument("--open-only", action="store_true", help="time only the open-value cases")
+    ap.add_argument("--huge", action="store_true", help="add a 10 MB open string")
     args = ap.parse_args()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if args.open_only:
+        print(f"python {sys.version.split()[0]}; chunks of 3-4 characters")
+        open_values(args.huge)
+        return
 
     t0 = time.perf_counter()
     run_partial_core(tokens(document(500)))
@@ -360,6 +511,8 @@ def main() -> None:
             f"  not slower than instructor at 1 KB: {1e3 * ours:.2f} ms vs {1e3 * theirs:.2f} ms"
             f" -> {'met' if ours <= theirs else 'MISSED'}"
         )
+    if args.open:
+        open_values(args.huge)
 
 
 if __name__ == "__main__":

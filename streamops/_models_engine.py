@@ -39,6 +39,7 @@ from .json._events import (
     EndArray,
     EndObject,
     Event,
+    Key,
     Path,
     Scalar,
     StartArray,
@@ -46,7 +47,17 @@ from .json._events import (
     StringPart,
 )
 
-__all__ = ["MISSING", "SKIP", "Engine", "FieldEvent", "Tracker", "View"]
+__all__ = [
+    "MISSING",
+    "SKIP",
+    "Engine",
+    "FieldEvent",
+    "OpenSeq",
+    "OpenText",
+    "Tracker",
+    "View",
+    "realize",
+]
 
 SKIP: Final = 7  # a frame whose value is dropped (an ignored extra key)
 
@@ -93,15 +104,20 @@ class Tracker:
 
 
 class View:
-    """A snapshot's window on the tracker: the object's path and the state when it was built."""
+    """A snapshot's window on the tracker: the object's path and the state when it was built.
 
-    __slots__ = ("errors", "path", "seq", "tracker")
+    ``pending`` holds what the snapshot shows but has not built yet (its open
+    member and its extras, see :mod:`streamops.models`), ``None`` once built.
+    """
+
+    __slots__ = ("errors", "path", "pending", "seq", "tracker")
 
     def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
         self.tracker = tracker
         self.path = path
         self.seq = seq
         self.errors = errors
+        self.pending: Any = None
 
     def is_complete(self, rel: Path) -> bool:
         i = self.tracker.completed.get(self.path + rel)
@@ -124,15 +140,114 @@ class View:
         return self
 
 
+# --- what a snapshot shows of the open path, built when it is read ------------------------
+#
+# A snapshot must never change once taken, yet the open string and the open
+# containers keep growing. Copying them into each snapshot costs O(size) per
+# chunk (quadratic over a stream); instead a snapshot records *how much* of
+# each it showed, O(1), and the value is built from that when first read. It
+# can be, because the engine only ever appends: a string grows at its end, a
+# container gains members at its end (a repeated key is refused, so no member
+# is ever replaced), and a value that completed is never touched again.
+
+
+class OpenText:
+    """The open string as a snapshot showed it: the first ``n`` characters of ``box[0]``.
+
+    ``box`` is the engine's box for that string, which only grows; reading
+    costs O(n) once (a slice, or the str itself when it has not grown since).
+
+    >>> box = ["Hel"]
+    >>> shown = OpenText(box, 3)
+    >>> box[0] += "lo"
+    >>> realize(shown), realize(OpenText(box, 5))
+    ('Hel', 'Hello')
+    """
+
+    __slots__ = ("box", "n")
+
+    def __init__(self, box: list[str], n: int) -> None:
+        self.box = box
+        self.n = n
+
+    def value(self) -> str:
+        text = self.box[0]
+        return text if len(text) == self.n else text[: self.n]
+
+
+class OpenSeq:
+    """An open list or dict as a snapshot showed it: the first ``n`` members of ``items``
+    (the engine's growing container), then ``child`` at ``key`` (the open member, if any,
+    itself possibly open), with ``thaw`` applied to the copy (invalid members kept as frames).
+
+    >>> items = [1, 2]
+    >>> shown = OpenSeq(items, 2, 2, OpenText(["ab"], 1))
+    >>> items.append(3)
+    >>> realize(shown)
+    [1, 2, 'a']
+    """
+
+    __slots__ = ("child", "items", "key", "n", "thaw")
+
+    def __init__(
+        self,
+        items: Any,
+        n: int,
+        key: Any = None,
+        child: Any = MISSING,
+        thaw: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.items = items
+        self.n = n
+        self.key = key
+        self.child = child
+        self.thaw = thaw
+
+    def build(self, child: Any) -> Any:
+        items = self.items
+        n = self.n
+        out: Any
+        if items.__class__ is list:
+            out = items[:n]
+        else:  # a dict: members are only ever added at the end
+            out = items.copy()
+            for _ in range(len(out) - n):
+                out.popitem()
+        if self.thaw is not None:
+            self.thaw(out)
+        if child is not MISSING:
+            if out.__class__ is list:
+                out.append(child)
+            elif self.key is not None:
+                out[self.key] = child
+        return out
+
+
+def realize(node: Any) -> Any:
+    """The value an :class:`OpenText` / :class:`OpenSeq` stands for (anything else as it is).
+
+    Iterative (an open path can be as deep as the parser allows)."""
+    chain: list[OpenSeq] = []
+    while node.__class__ is OpenSeq:
+        chain.append(node)
+        node = node.child
+    value = node.value() if node.__class__ is OpenText else node
+    for seq in reversed(chain):
+        value = seq.build(value)
+    return value
+
+
 class Frame:
     """An open container: what completed in it so far."""
 
     __slots__ = (
         "disp",
         "dkey",
+        "dup",
         "extra",
         "failed",
         "frozen",
+        "keys",
         "kind",
         "log",
         "path",
@@ -153,6 +268,8 @@ class Frame:
         self.frozen = False  # some shown children are (invalid) frames, built when shown
         self.extra: dict[str, Any] | None = None
         self.log: list[Event] | None = None
+        self.keys: set[str] | None = None  # the keys seen so far (objects)
+        self.dup: str | None = None  # the member being read repeats a key: dropped
         self.disp: Any = {} if is_obj else []
         # Raw frames show exactly what they validate with.
         self.vin: Any = self.disp if kind == RAW or kind == TAGGED else ({} if is_obj else [])
@@ -167,12 +284,13 @@ class Engine:
 
     __slots__ = (
         "_context",
+        "_dups",
         "_pending",
         "_received",
         "_record",
+        "_sbox",
         "_sdkey",
         "_sframe",
-        "_sparts",
         "_sshow",
         "_tracker",
         "collect",
@@ -206,10 +324,13 @@ class Engine:
         self._record = record
         self._context = context
         self._sframe: Frame | None = None  # the frame holding the open string
-        self._sparts: list[str] = []
+        # The open string's text so far, alone in a box of its own that snapshots share
+        # (see OpenText): it grows in place while nothing else holds the str.
+        self._sbox: list[str] = [""]
         self._sshow = False
         self._sdkey: Any = None
         self._pending: Frame | None = None  # the undecided discriminated union, if any
+        self._dups: list[StreamValidationError] = []  # repeated keys (on_error="collect")
 
     # -- events ----------------------------------------------------------------
 
@@ -219,7 +340,11 @@ class Engine:
             ev = events[0]
             if ev.__class__ is StringPart:  # the common chunk: more of the open string
                 if self._sshow and ev.text:
-                    self._sparts.append(ev.text)
+                    box = self._sbox
+                    text = box[0]
+                    box[0] = ""  # the box lets go, so ``+=`` can extend the str in place
+                    text += ev.text
+                    box[0] = text
                     return True
                 return False
         changed = False
@@ -244,10 +369,42 @@ class Engine:
             return self._start(ev.path, False)
         if t is EndObject or t is EndArray:
             return self._end()
-        return False  # Key: the slot is looked up when its value starts
+        if t is Key:
+            return self._key(ev)  # type: ignore[arg-type]
+        return False
+
+    def _key(self, ev: Key) -> bool:
+        """A key completed: refuse a key the object already has (the slot is looked up when
+        its value starts)."""
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        key = ev.key
+        keys = top.keys
+        if keys is None:
+            top.keys = {key}
+            return False
+        top.dup = None
+        if key not in keys:
+            keys.add(key)
+            return False
+        error = duplicate_key_error(ev.path, self._received())
+        if not self.collect:
+            raise error
+        # Keep the first value (shown values never change) and fail the document.
+        top.dup = key
+        top.failed = True
+        self._dups.append(error)
+        if self._tracker is not None:
+            self._tracker.errors.append(error)
+        if self._record is not None:
+            self._record.append(FieldEvent(ev.path, key, error))
+        return False
 
     def _child(self, top: Frame, key: Any) -> tuple[Slot, Any]:
         """The slot a child of ``top`` at ``key`` goes into, and its display key."""
+        if top.dup is not None and top.dup == key:
+            return _SKIP_SLOT, None
         kind = top.kind
         if kind == OBJECT:
             plan: ObjectPlan = top.plan  # type: ignore[assignment]
@@ -274,7 +431,11 @@ class Engine:
     def _part(self, ev: StringPart) -> bool:
         if self._sframe is not None:
             if self._sshow and ev.text:
-                self._sparts.append(ev.text)
+                box = self._sbox
+                text = box[0]
+                box[0] = ""  # (see process)
+                text += ev.text
+                box[0] = text
                 return True
             return False
         if not self.stack:
@@ -283,7 +444,7 @@ class Engine:
         slot, dkey = self._child(top, ev.path[-1])
         show = dkey is not None and slot.plan.shows_text
         self._sframe = top
-        self._sparts = [ev.text]
+        self._sbox = [ev.text]  # a new box: snapshots of the previous string keep theirs
         self._sshow = show
         self._sdkey = dkey
         return show
@@ -351,6 +512,8 @@ class Engine:
                 inst = self._validate(f.plan.own, f.vin, f.path, f.vin, root=True)  # type: ignore[attr-defined]
                 if inst is not _INVALID:
                     f.failed = False
+        if parent is None and self._dups:
+            inst = self._reject_duplicates(f)
         return self._complete(parent, f.slot, f.dkey, f.path, f.vin, inst, f)
 
     # -- completion --------------------------------------------------------------
@@ -466,6 +629,21 @@ class Engine:
             self.error = error
             return
 
+    def _reject_duplicates(self, root: Frame) -> Any:
+        """The end of a document that repeated keys (collect mode): it fails, with every error."""
+        errors = [e for dup in self._dups for e in dup.errors]
+        if self.error is not None:
+            errors.extend(self.error.errors)
+        first = self._dups[0]
+        message = first.message
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more)"
+        self.error = StreamValidationError(
+            message, path=first.path, value=first.value, errors=errors, received=self._received()
+        )
+        root.failed = True
+        return _INVALID
+
     # -- discriminated unions ------------------------------------------------------
 
     def _resolve(self, pending: Frame, tag: Any, tag_path: Path) -> bool:
@@ -498,13 +676,13 @@ class Engine:
 
     def build(self, make: Callable[[Frame, Any, Any], Any]) -> Any:
         """Build the value shown now: ``make(frame, open_child_key, open_child)`` per frame,
-        from the innermost open container out."""
+        from the innermost open container out. The open string, if shown, is an
+        :class:`OpenText` (O(1)): nothing here copies what the stream has accumulated."""
         child: Any = MISSING
         key: Any = None
         if self._sframe is not None and self._sshow:
-            text = "".join(self._sparts)
-            self._sparts = [text]
-            child = text
+            box = self._sbox
+            child = OpenText(box, len(box[0]))
             key = self._sdkey
         stack = self.stack
         if not stack and self.root_frame is not None:
@@ -513,6 +691,19 @@ class Engine:
             child = make(f, key, child)
             key = f.dkey
         return child
+
+
+def duplicate_key_error(path: Path, received: str) -> StreamValidationError:
+    """The error for a key its object already has (``path`` ends with the key)."""
+    key = path[-1]
+    message = f"duplicate key {key!r}"
+    detail = {
+        "type": "duplicate_key",
+        "loc": path,
+        "msg": f"{message}: a JSON object must not repeat a key",
+        "input": key,
+    }
+    return StreamValidationError(message, path=path, value=key, errors=[detail], received=received)
 
 
 def validation_error(

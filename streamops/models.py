@@ -22,6 +22,10 @@ How a snapshot shows a field:
   instance of the real model class (``isinstance(v, Partial)`` is False), an
   enum field holds the enum member. Snapshot objects are never the final value.
 
+Taking a snapshot costs the open path only, however long the open string or
+large the open list grows: what a snapshot shows of them is built when it is
+read (see :class:`ModelHydrator`).
+
 Each value is validated against its real type (constraints, field validators)
 the moment it completes; a failure raises :class:`~streamops.StreamValidationError`
 at once (``path``, ``value``, pydantic's ``errors``, ``.received``), so the
@@ -29,19 +33,42 @@ caller can stop the generation. The whole object finally goes through the
 model's own validation (model validators, defaults, required fields).
 Completed subtrees are validated once and reused, so per-chunk cost is bounded
 by the open path, not the document.
+
+**A repeated key is refused.** ``{"count": 1, "count": 2}`` is valid JSON that
+``json.loads`` and pydantic read "last wins", but here the first value has
+already been shown and validated (and may have failed) by the time the repeat
+arrives: taking the last one would change a value reported complete, and
+would make the early error and the final result disagree. So every object
+these operators hydrate (ignored members included; for :func:`items`, within
+each element) must not repeat a key (as I-JSON, RFC 7493, requires): the
+repeat raises :class:`~streamops.StreamValidationError` as soon as the key
+completes, at its path, with error type ``"duplicate_key"``. A first value that
+is itself invalid fails first, where it is. With ``on_error="collect"`` the
+first value is kept, the repeat's value is dropped and ``close()`` raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
+from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from . import _models_plan as _plan
 from ._core import SnapshotStream, Stream, operator, snapshot_operator
-from ._models_engine import MISSING, SKIP, Engine, FieldEvent, Frame, Tracker, View
+from ._models_engine import (
+    MISSING,
+    SKIP,
+    Engine,
+    FieldEvent,
+    Frame,
+    OpenSeq,
+    OpenText,
+    Tracker,
+    View,
+    realize,
+)
 from ._models_plan import OBJECT, ObjectPlan, Slot, root_slot
 from .errors import JSONStreamError, StreamValidationError
 from .json._events import Path, Scalar, StartArray, StartObject
@@ -68,6 +95,60 @@ _BY_NAME: dict[str, Any] = (
     if tuple(int(p) for p in pydantic.VERSION.split(".")[:2]) >= (2, 11)
     else {"populate_by_name": True}
 )
+
+
+# pydantic's own storage of an instance's fields, extras and private attributes (slots);
+# their setters are faster than ``object.__setattr__`` and store the real values under
+# Partial's properties.
+_dict_slot: Any = BaseModel.__dict__["__dict__"]
+_extra_slot: Any = BaseModel.__dict__["__pydantic_extra__"]
+_private_slot: Any = BaseModel.__dict__["__pydantic_private__"]
+_base_getattr: Callable[[Any, str], Any] = BaseModel.__dict__["__getattr__"]
+_set_dict: Callable[[Any, Any], None] = _dict_slot.__set__
+_set_fields_set: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Callable[[Any, Any], None] = _extra_slot.__set__
+_set_private: Callable[[Any, Any], None] = _private_slot.__set__
+
+
+def _pending_view(obj: Any) -> View | None:
+    """The view of a snapshot that still has a part to build, else ``None``."""
+    try:
+        private = _private_slot.__get__(obj)
+    except AttributeError:  # not initialised yet
+        return None
+    if not private:
+        return None
+    view = private.get("_view")
+    if view is None or view.pending is None:
+        return None
+    return view  # type: ignore[no-any-return]
+
+
+def _build_pending(obj: Any, view: View) -> None:
+    """Build what a snapshot showed of its open member and its extras (once, when read)."""
+    empty, key, child, extra = view.pending
+    view.pending = None
+    if key is not None:
+        values = empty.copy()  # the fields in their declared order
+        values.update(_dict_slot.__get__(obj))
+        values[key] = realize(child)
+        _set_dict(obj, values)
+    if extra is not None:
+        _set_extra(obj, realize(extra))
+
+
+def _get_dict(obj: Any) -> dict[str, Any]:
+    view = _pending_view(obj)
+    if view is not None:
+        _build_pending(obj, view)
+    return _dict_slot.__get__(obj)  # type: ignore[no-any-return]
+
+
+def _get_extra(obj: Any) -> dict[str, Any] | None:
+    view = _pending_view(obj)
+    if view is not None:
+        _build_pending(obj, view)
+    return _extra_slot.__get__(obj)  # type: ignore[no-any-return]
 
 
 class Partial(BaseModel):
@@ -101,6 +182,24 @@ class Partial(BaseModel):
     _view: Any = PrivateAttr(default=None)
 
     __partial_origin__: ClassVar[Any] = None
+
+    # A snapshot builds its open member (a growing string or container) and its extras
+    # only when they are read: through the attribute, or anything that reads the
+    # instance's ``__dict__`` / ``__pydantic_extra__`` (repr, ==, model_dump, copy,
+    # pickle, iteration), all of which go through these two properties.
+    __dict__ = property(_get_dict, _dict_slot.__set__)
+    __pydantic_extra__ = property(_get_extra, _extra_slot.__set__)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names not in the instance dict: the open member, extras, private ones.
+        if name[:1] != "_":
+            view = _pending_view(self)
+            if view is not None:
+                _build_pending(self, view)
+                values = _dict_slot.__get__(self)
+                if name in values:
+                    return values[name]
+        return _base_getattr(self, name)
 
     def __class_getitem__(cls, model: Any) -> Any:
         return partial_model(model)
@@ -139,10 +238,6 @@ class Partial(BaseModel):
             return getattr(self, key)
         except AttributeError:
             raise KeyError(key) from None
-
-    if TYPE_CHECKING:  # generated subclasses have the model's fields
-
-        def __getattr__(self, name: str) -> Any: ...
 
 
 class _PartialAllowExtra(Partial):
@@ -199,25 +294,6 @@ def _root_object_slot(model: Any) -> Slot:
     return slot
 
 
-def _slot_setter(name: str) -> Callable[[Any, Any], None]:
-    """The setter of one of pydantic's instance slots (faster than ``object.__setattr__``)."""
-    setter: Callable[[Any, Any], None] | None = getattr(
-        BaseModel.__dict__.get(name), "__set__", None
-    )
-    if setter is None:  # pragma: no cover - another pydantic layout
-
-        def setter(obj: Any, value: Any) -> None:
-            object.__setattr__(obj, name, value)
-
-    return setter
-
-
-_set_dict = _slot_setter("__dict__")
-_set_fields_set = _slot_setter("__pydantic_fields_set__")
-_set_extra = _slot_setter("__pydantic_extra__")
-_set_private = _slot_setter("__pydantic_private__")
-
-
 def _new_partial(
     cls: type[BaseModel],
     values: dict[str, Any],
@@ -239,7 +315,7 @@ def _thaw(values: Any, make: Callable[[Frame, Any, Any], Any]) -> None:
     pairs = enumerate(values) if values.__class__ is list else list(values.items())
     for k, v in pairs:
         if v.__class__ is Frame:
-            values[k] = make(v, None, MISSING)
+            values[k] = realize(make(v, None, MISSING))
 
 
 class ModelHydrator(Generic[M]):
@@ -251,14 +327,16 @@ class ModelHydrator(Generic[M]):
     input and returns ``[final]`` unless ``snapshot()`` already returned the
     final value. No event loop needed.
 
-    **Snapshots are fresh objects along the open path** (the root and every open
-    nested object and list are new each time), while completed values are
-    shared between successive snapshots and never change afterwards; keep a
-    snapshot and it stays as it was. Once the document is complete,
-    ``snapshot()`` returns the validated ``Model`` itself. (So a string field
-    that is still open is copied into each snapshot: for very long text, put
-    ``throttle()`` after ``partial()``, which builds only the snapshots it
-    emits, or stream that field with ``json_string()``.)
+    **Taking a snapshot costs the open path, not what has accumulated**: the
+    root and each open nested object are new ``Partial`` objects (their own
+    fields copied), while the open string, the open lists and dicts and an
+    ``extra="allow"`` model's extras are recorded by how much of them the
+    snapshot shows, and built when the snapshot is first read (the attribute,
+    ``repr``, ``==``, ``model_dump``...: one O(size) copy, once, and only for a
+    snapshot that is read). Completed values are shared between snapshots.
+    A snapshot never changes: kept and read later, it shows what it showed
+    when taken. Once the document is complete, ``snapshot()`` returns the
+    validated ``Model`` itself.
 
     Args:
         model: a pydantic model class, a dataclass or a ``TypedDict``.
@@ -376,7 +454,11 @@ class ModelHydrator(Generic[M]):
         seq = len(tracker.completed)
         nerr = len(tracker.errors)
 
+        def thaw(values: Any) -> None:
+            _thaw(values, make)
+
         def make(f: Frame, key: Any, child: Any) -> Any:
+            # O(1) per frame, except a model's own fields (copied: a fixed number).
             kind = f.kind
             if kind == OBJECT:
                 plan: ObjectPlan = f.plan  # type: ignore[assignment]
@@ -386,28 +468,38 @@ class ModelHydrator(Generic[M]):
                 fields_set = set(disp)
                 if f.frozen:
                     _thaw(values, make)
-                extra = f.extra.copy() if f.extra else ({} if plan.extra == "allow" else None)
+                view = View(tracker, f.path, seq, nerr)
+                open_key: Any = None
+                extra_key: Any = None
+                extra_child: Any = MISSING
                 if child is not MISSING and key is not None:
                     if key in values:
-                        values[key] = child
                         fields_set.add(key)
-                    elif extra is not None:
-                        extra[key] = child
+                        if child.__class__ is OpenText or child.__class__ is OpenSeq:
+                            del values[key]  # built when read (see Partial.__getattr__)
+                            open_key = key
+                        else:
+                            values[key] = child
+                    elif plan.extra == "allow":
+                        extra_key, extra_child = key, child
+                have = f.extra
+                extra: Any = {} if plan.extra == "allow" else None
+                if have or extra_key is not None:
+                    extra = OpenSeq(
+                        have if have is not None else {},
+                        len(have) if have else 0,
+                        extra_key,
+                        extra_child,
+                        thaw if f.frozen else None,
+                    )
+                if open_key is not None or extra.__class__ is OpenSeq:
+                    view.pending = (plan.empty, open_key, child, extra)
+                    extra = None if extra.__class__ is OpenSeq else extra
                 assert plan.partial_cls is not None
-                return _new_partial(
-                    plan.partial_cls, values, fields_set, extra, View(tracker, f.path, seq, nerr)
-                )
+                return _new_partial(plan.partial_cls, values, fields_set, extra, view)
             if kind == SKIP:
                 return MISSING
-            out = f.disp.copy()
-            if f.frozen:
-                _thaw(out, make)
-            if child is not MISSING:
-                if out.__class__ is list:
-                    out.append(child)
-                elif key is not None:
-                    out[key] = child
-            return out
+            return OpenSeq(f.disp, len(f.disp), key, child, thaw if f.frozen else None)
 
         value = engine.build(make)
         if value is MISSING:

@@ -10,7 +10,11 @@ at random points:
 * no snapshot shows a number, enum, literal or boolean that is not the final
   one (so never a partial number or an invalid literal), and every string is a
   prefix of the final one;
-* an invalid value raises as soon as it completes, not at the end.
+* an invalid value raises as soon as it completes, not at the end;
+* a snapshot kept unread while the stream goes on, read at the end, shows
+  exactly what a snapshot of the same prefix built from scratch (fed at once,
+  read at once) shows: snapshots never change, whatever the chunking;
+* a repeated key is refused at the key, whatever the chunking.
 """
 
 from __future__ import annotations
@@ -212,6 +216,30 @@ def test_snapshots_are_monotone_valid_and_end_with_the_model(case: tuple[str, li
             assert after.is_complete(path)
 
 
+def _scratch(prefix: str) -> Any:
+    h = ModelHydrator(Doc)
+    h.feed(prefix)
+    snap = h.snapshot()
+    return snap.model_dump() if isinstance(snap, Partial) else snap
+
+
+@settings(max_examples=60)
+@given(documents())
+def test_kept_snapshots_equal_snapshots_built_from_scratch(case: tuple[str, list[str]]) -> None:
+    _text, chunks = case
+    h = ModelHydrator(Doc)
+    kept: list[tuple[str, Any]] = []
+    received = ""
+    for chunk in chunks:
+        received += chunk
+        if h.feed(chunk):
+            kept.append((received, h.snapshot()))  # read only once the stream is over
+    h.close()
+    for prefix, snap in kept:
+        if isinstance(snap, Partial):
+            assert snap.model_dump() == _scratch(prefix)
+
+
 @settings(max_examples=40)
 @given(documents())
 def test_items_match_the_elements(case: tuple[str, list[str]]) -> None:
@@ -246,3 +274,61 @@ def test_an_invalid_value_raises_when_it_completes(entries: list[Any], data: st.
     # raised by the chunk that completed it (a number needs one more character)
     assert end <= len(exc.received) <= end + size + 1
     assert exc.received == text[: len(exc.received)]
+
+
+def _dumps_repeating(value: Any, target: int, key: str, path: tuple[Any, ...] = ()) -> Any:
+    """``json.dumps(value)``, except that the object whose ``id`` is ``target`` repeats ``key``
+    at its end (with the same value); returns (text, path of the repeat or None)."""
+    if isinstance(value, dict):
+        members = [
+            json.dumps(k) + ": " + _dumps_repeating(v, target, key, (*path, k))[0]
+            for k, v in value.items()
+        ]
+        found = None
+        if id(value) == target:
+            members.append(json.dumps(key) + ": " + json.dumps(value[key]))
+            found = (*path, key)
+        return "{" + ", ".join(members) + "}", found
+    if isinstance(value, list):
+        return "[" + ", ".join(
+            _dumps_repeating(v, target, key, (*path, i))[0] for i, v in enumerate(value)
+        ) + "]", None
+    return json.dumps(value), None
+
+
+def _objects(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    out: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(value, dict):
+        if value:
+            out.append((path, value))
+        for k, v in value.items():
+            out.extend(_objects(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_objects(v, (*path, i)))
+    return out
+
+
+@settings(max_examples=60)
+@given(doc_st, st.data())
+def test_a_repeated_key_is_refused_at_the_key_whatever_the_chunking(
+    doc: Any, data: st.DataObject
+) -> None:
+    where, obj = data.draw(st.sampled_from(_objects(doc)))
+    key = data.draw(st.sampled_from(sorted(obj)))
+    text, _ = _dumps_repeating(doc, id(obj), key)
+    assert json.loads(text) == doc  # the repeat has the same value: json.loads cannot tell
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=30)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=False)]
+    errors = []
+    for feed in (chunks, [text]):
+        h = ModelHydrator(Doc)
+        with pytest.raises(StreamValidationError) as info:
+            for chunk in feed:
+                h.feed(chunk)
+            h.close()
+        errors.append(info.value)
+    for exc in errors:
+        assert exc.path == (*where, key)
+        assert [e["type"] for e in exc.errors] == ["duplicate_key"]
+        assert text.startswith(exc.received)

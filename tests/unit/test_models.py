@@ -24,7 +24,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from streamops.errors import IncompleteJSONError, StreamValidationError
+from streamops.errors import IncompleteJSONError, StreamValidationError, format_path
 from streamops.models import (
     ItemHydrator,
     ModelHydrator,
@@ -749,3 +749,83 @@ def test_any_dicts_of_any_and_root_models_are_shown_raw_and_validated_whole() ->
     assert shown[-1] == {"k": [1, "two"]}
     for snap in out[:-1]:
         json.loads(snap.model_dump_json())
+
+
+# --- repeated keys ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # valid then valid: json.loads and model_validate_json keep the last one
+        ('{"count": 1, "count": 2, "title": "t"}', ("count",)),
+        # a value the repeat would have overwritten does not decide anything:
+        # the repeated key is refused where it is, whatever came before
+        ('{"count": 3, "title": "t", "count": [1]}', ("count",)),
+        ('{"title": "t", "title": "u", "count": 2}', ("title",)),
+        ('{"title": "t", "count": 2, "meta": {"a": 1, "a": 2}}', ("meta", "a")),
+        ('{"title": "t", "count": 2, "raw": [{"x": 1, "x": 1}]}', ("raw", 0, "x")),
+        ('{"title": "t", "count": 2, "junk": {"y": 1, "y": 2}}', ("junk", "y")),
+        ('{"title": "t", "count": 2, "junk": 1, "junk": 2}', ("junk",)),
+    ],
+)
+def test_a_repeated_key_is_refused_at_the_key(
+    chunking: Callable[[str], list[str]], text: str, path: tuple[Any, ...]
+) -> None:
+    class Counted(BaseModel):
+        count: int
+        title: str
+        meta: dict[str, int] = {}
+        raw: Any = None
+
+    json.loads(text)  # valid JSON, which json.loads reads "last wins"
+    with pytest.raises(StreamValidationError) as info:
+        hydrate(Counted, chunking(text))
+    exc = info.value
+    assert exc.path == path
+    assert exc.errors[0]["type"] == "duplicate_key"
+    assert exc.errors[0]["loc"] == path
+    assert str(exc) == f"duplicate key {path[-1]!r} (path {format_path(path)})"
+    # raised by the chunk that completed the repeated key, with the text so far
+    key_end = text.index(f'"{path[-1]}"', text.index(f'"{path[-1]}"') + 1) + len(path[-1]) + 2
+    assert text.startswith(exc.received)
+    assert len(exc.received) >= key_end
+
+
+def test_an_invalid_first_value_of_a_repeated_key_fails_as_itself() -> None:
+    # The value completes before the repeat is known: its error comes first, in every
+    # chunking, and the document is refused either way.
+    text = '{"count": [1], "count": 2, "title": "t"}'
+    for chunks in ([text], by_3(text), list(text)):
+        with pytest.raises(StreamValidationError) as info:
+            hydrate(BaseCount, chunks)
+        assert info.value.path == ("count",)
+        assert info.value.errors[0]["type"] == "int_type"
+
+
+class BaseCount(BaseModel):
+    count: int
+    title: str
+
+
+def test_collect_mode_keeps_the_first_value_of_a_repeated_key_and_fails() -> None:
+    text = '{"count": 1, "title": "t", "count": 2, "title": "u"}'
+    h = ModelHydrator(BaseCount, on_error="collect")
+    snaps = [h.snapshot() for chunk in by_3(text) if h.feed(chunk)]
+    assert all(s.count in (None, 1) for s in snaps)  # a shown value never changes
+    assert snaps[-1].title == "t"
+    assert [e.path for e in h.errors] == [("count",), ("title",)]
+    with pytest.raises(StreamValidationError) as info:
+        h.close()
+    assert [e["loc"] for e in info.value.errors] == [("count",), ("title",)]
+    assert info.value.message == "duplicate key 'count' (and 1 more)"
+
+
+def test_items_refuse_a_repeated_key_inside_an_element() -> None:
+    h = ItemHydrator(BaseCount, "[*]")
+    assert h.feed('[{"count": 1, "title": "a"}, {"count": 2, "ti') == [
+        BaseCount(count=1, title="a")
+    ]
+    with pytest.raises(StreamValidationError) as info:
+        h.feed('tle": "b", "count": 3}]')
+    assert info.value.path == (1, "count")

@@ -438,6 +438,22 @@ class Then(Generic[A, B]):
         return self.then(out) if out else ()
 
 
+def _check_chunk_type(core: object, chunk: object, error: BaseException) -> None:
+    """Raise a clear ``TypeError`` if ``chunk`` is not of a type the core takes.
+
+    A core may declare ``accepts`` (a tuple of types) and ``operator`` (its
+    name as users call it, ``"words()"``); a wrong chunk then fails as
+    ``words() takes str chunks, not bytes`` instead of an ``AttributeError``
+    from deep inside. A core that declares nothing keeps its own error.
+    """
+    accepts = getattr(core, "accepts", None)
+    if accepts is None or isinstance(chunk, accepts):
+        return
+    name = getattr(core, "operator", type(core).__name__)
+    expected = " or ".join(t.__name__ for t in accepts)
+    raise TypeError(f"{name} takes {expected} chunks, not {type(chunk).__name__}") from error
+
+
 def _ending(
     core: ChunkCore[Any, B] | SnapshotCore[Any, B], failed: StreamopsError | None
 ) -> tuple[Sequence[B], StreamopsError | None]:
@@ -484,6 +500,9 @@ async def _drive(
                     except StreamopsError as exc:
                         failed = exc
                         break
+                    except (TypeError, AttributeError) as exc:
+                        _check_chunk_type(core, chunk, exc)
+                        raise
                     if out:
                         for item in then(out):
                             yield item
@@ -494,6 +513,9 @@ async def _drive(
                     except StreamopsError as exc:
                         failed = exc
                         break
+                    except (TypeError, AttributeError) as exc:
+                        _check_chunk_type(core, chunk, exc)
+                        raise
                     if out:
                         for item in then(out):
                             yield item
@@ -509,6 +531,9 @@ async def _drive(
                     except StreamopsError as exc:
                         failed = exc
                         break
+                    except (TypeError, AttributeError) as exc:
+                        _check_chunk_type(core, chunk, exc)
+                        raise
                     if out:
                         for item in out:
                             yield item
@@ -519,6 +544,9 @@ async def _drive(
                     except StreamopsError as exc:
                         failed = exc
                         break
+                    except (TypeError, AttributeError) as exc:
+                        _check_chunk_type(core, chunk, exc)
+                        raise
                     if out:
                         for item in out:
                             yield item

@@ -228,12 +228,20 @@ class TextBuffer(ABC):
 
     __slots__ = ("_parts",)
 
+    accepts: tuple[type, ...] = (str,)
+    """The chunk types the buffer takes (the operators name them in a ``TypeError``)."""
+    operator = "a text buffer"
+    """The operator's name as users call it, for error messages."""
+
     def __init__(self) -> None:
         self._parts: list[str] = []
 
     @abstractmethod
     def feed(self, chunk: str) -> list[str]:
         """Take the next chunk of text; return the pieces it completed (often none)."""
+
+    def _wrong_chunk(self, chunk: object) -> TypeError:
+        return TypeError(f"{self.operator} takes str chunks, not {type(chunk).__name__}")
 
     def flush(self) -> list[str]:
         """Emit everything held now as one piece (or nothing), keeping the rule context."""
@@ -322,6 +330,7 @@ class WordBuffer(TextBuffer):
     ['我', '用', 'Python', '写', '代', '码。', '好！']
     """
 
+    operator = "words()"
     __slots__ = ("_ctx",)
 
     def __init__(self) -> None:
@@ -332,6 +341,8 @@ class WordBuffer(TextBuffer):
         self._ctx = "a"
 
     def feed(self, chunk: str) -> list[str]:
+        if type(chunk) is not str and not isinstance(chunk, str):
+            raise self._wrong_chunk(chunk)
         ctx = self._ctx
         if (ctx == "a" or ctx == " ") and chunk.isascii() and chunk.isprintable():
             # The hot path: printable ASCII after ASCII, so " " is the only whitespace
@@ -561,6 +572,7 @@ class SentenceBuffer(TextBuffer):
     ['Hello.\\n', 'World... maybe not! ', '你好。', '再见']
     """
 
+    operator = "sentences()"
     __slots__ = (
         "_back",
         "_cr",
@@ -598,6 +610,8 @@ class SentenceBuffer(TextBuffer):
         self._reset_state()
 
     def feed(self, chunk: str) -> list[str]:
+        if type(chunk) is not str and not isinstance(chunk, str):
+            raise self._wrong_chunk(chunk)
         if self._state == _TEXT:
             m = _SENT_STOP.search(chunk)
             if m is None:
@@ -807,6 +821,7 @@ class LineBuffer(TextBuffer):
     ['a\r', 'b\r', 'c']
     """
 
+    operator = "lines()"
     __slots__ = ("_cr",)
 
     def __init__(self) -> None:
@@ -814,6 +829,8 @@ class LineBuffer(TextBuffer):
         self._cr = False  # the held text ends with "\r": is it "\r\n"?
 
     def feed(self, chunk: str) -> list[str]:
+        if type(chunk) is not str and not isinstance(chunk, str):
+            raise self._wrong_chunk(chunk)
         if not self._cr and "\n" not in chunk and "\r" not in chunk:
             if chunk:
                 self._parts.append(chunk)
@@ -876,6 +893,7 @@ class ParagraphBuffer(TextBuffer):
     ['Code:\n\n', '```py\na = 1\n\nb = 2\n```\n\n', 'End']
     """
 
+    operator = "paragraphs()"
     __slots__ = (
         "_after_cr",
         "_cut",
@@ -916,6 +934,8 @@ class ParagraphBuffer(TextBuffer):
         return "".join(self._parts)  # no compaction: self._cut indexes the parts
 
     def feed(self, chunk: str) -> list[str]:
+        if type(chunk) is not str and not isinstance(chunk, str):
+            raise self._wrong_chunk(chunk)
         if (
             self._line_nonblank
             and self._line_parts is None
@@ -1043,6 +1063,7 @@ class ChunkBuffer(TextBuffer):
     ['a bb ', 'ccc ', 'ddd ', 'e']
     """
 
+    operator = "chunks()"
     __slots__ = ("_min_chars", "_size", "_words")
 
     def __init__(self, min_chars: int = 64) -> None:
@@ -1054,6 +1075,8 @@ class ChunkBuffer(TextBuffer):
         self._size = 0  # characters in self._parts (whole words of the current piece)
 
     def feed(self, chunk: str) -> list[str]:
+        if type(chunk) is not str and not isinstance(chunk, str):
+            raise self._wrong_chunk(chunk)
         words = self._words.feed(chunk)
         if not words:
             return []

@@ -34,13 +34,14 @@ from ._core import (
     SnapshotStream,
     Source,
     Stream,
+    _ending,
     _shielded_close,
     guarded,
     operator,
     pumping,
     stream,
 )
-from .errors import StreamTimeoutError
+from .errors import StreamopsError, StreamTimeoutError
 
 if TYPE_CHECKING:
     from starlette.responses import StreamingResponse
@@ -428,6 +429,7 @@ async def _throttled(
     def build(held: Any) -> Any:
         return core.snapshot() if core is not None else held
 
+    failed: StreamopsError | None = None  # the core's own error
     async with pumping(source) as pump:
         while True:
             wait = latest and pending is not _NOTHING
@@ -441,7 +443,12 @@ async def _throttled(
                 break
             if item is not TIMED_OUT:
                 if core is not None:
-                    if not core.feed(item):
+                    try:
+                        changed = core.feed(item)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
+                    if not changed:
                         continue
                     item = True
                 if anyio.current_time() < next_at:
@@ -454,12 +461,16 @@ async def _throttled(
             pending = _NOTHING
             yield build(item)
             next_at = anyio.current_time() + interval
-    finals = core.close() if core is not None else []
+    # The end, or the core's error: what the core still has (on an error, the
+    # snapshot of everything before the error position) or else what was held.
+    finals, failed = _ending(core, failed) if core is not None else ((), None)
     if finals:
         for final in finals:
             yield final
     elif pending is not _NOTHING:
         yield build(pending)
+    if failed is not None:
+        raise failed
 
 
 def throttle(interval: float, *, latest: bool = True) -> SameOperator:

@@ -18,7 +18,15 @@ from typing import cast
 
 import anyio
 
-from ._core import ENDED, TIMED_OUT, Operator, chunk_operator, operator, pumping
+from ._core import (
+    ENDED,
+    TIMED_OUT,
+    Operator,
+    _check_chunk_type,
+    chunk_operator,
+    operator,
+    pumping,
+)
 from ._text import (
     ChunkBuffer,
     LineBuffer,
@@ -65,7 +73,11 @@ async def _buffered(
                 pieces = buf.flush()
                 deadline = None
             else:
-                pieces = buf.feed(cast(str, item))
+                try:
+                    pieces = buf.feed(cast(str, item))
+                except (TypeError, AttributeError) as exc:
+                    _check_chunk_type(buf, item, exc)
+                    raise
                 if pieces:
                     deadline = None
                 if deadline is None and buf.pending:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import copy
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 import anyio
 import pytest
+from pydantic import BaseModel
 
-from streamops import pipe
+from streamops import JSONStreamError, json_snapshots, partial, pipe
 from streamops._core import SnapshotStream, snapshot_operator
 from streamops.flow import throttle
 from tests.helpers import TrackedSource
@@ -112,3 +115,25 @@ async def test_throttle_passes_source_errors_through_after_the_held_item() -> No
 def test_throttle_interval_must_be_positive(bad: float) -> None:
     with pytest.raises(ValueError, match="interval"):
         throttle(bad)
+
+
+class _Plan(BaseModel):
+    title: str
+    count: int
+
+
+@pytest.mark.parametrize("kind", ["json_snapshots", "partial"])
+async def test_a_malformed_document_shows_what_came_before_the_error_then_fails(
+    kind: str, chunking: Callable[[str], list[str]]
+) -> None:
+    """The error rule holds behind throttle too: the last item before the error shows
+    everything before the error position, whatever the chunking."""
+    text = '{"title": "Lisbon", "count": 3, ]'
+    op = json_snapshots() if kind == "json_snapshots" else partial(_Plan)
+    got: list[Any] = []
+    with pytest.raises(JSONStreamError) as info:
+        async for item in pipe(chunking(text), op, throttle(60)):
+            got.append(copy.deepcopy(item))
+    assert info.value.offset == text.index("]")
+    last = got[-1] if kind == "json_snapshots" else got[-1].model_dump()
+    assert last == {"title": "Lisbon", "count": 3}

@@ -375,6 +375,9 @@ class DeliveryError(StreamopsError):
 
     Attributes:
         stream_id: the stream concerned.
+
+    >>> issubclass(StreamNotFoundError, DeliveryError)
+    True
     """
 
     def __init__(self, message: str, *, stream_id: str = "", received: Any = "") -> None:
@@ -413,6 +416,13 @@ class StreamTooLargeError(DeliveryError, ValueError):
 
     Attributes:
         limit: the limit in bytes.
+
+    >>> from streamops import MemoryStore, drain, pipe, publish
+    >>> try:
+    ...     drain(pipe(["x" * 50] * 3, publish(MemoryStore(), "big", max_bytes=100)))
+    ... except StreamTooLargeError as exc:
+    ...     print(exc.limit, exc.message)
+    100 stream 'big' passed its limit of 100 bytes at frame 2
     """
 
     def __init__(
@@ -424,4 +434,8 @@ class StreamTooLargeError(DeliveryError, ValueError):
 
 class LeaseLostError(DeliveryError):
     """A producer's lease lapsed (it stalled longer than the lease, or the store
-    lost it) and its writes are fenced off: nothing it sends is appended."""
+    lost it) and its writes are fenced off: nothing it sends is appended.
+
+    >>> str(LeaseLostError("producer of stream 's' lost its lease", stream_id="s"))
+    "producer of stream 's' lost its lease"
+    """

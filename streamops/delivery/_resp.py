@@ -100,7 +100,7 @@ class RespClient:
     replies raise :class:`ReplyError`.
     """
 
-    def __init__(self, url: str, *, max_idle: int = 8, connect_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, max_idle: int = 64, connect_timeout: float = 5.0) -> None:
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         self.unix_path: str | None = None

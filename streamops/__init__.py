@@ -5,7 +5,8 @@ Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
 tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and raw bodies to
 one event vocabulary; its ``text()`` operator lives there, so that
 ``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
-collect, buffer, throttle, timeout, merge, SSE out), and the core
+collect, buffer, throttle, timeout, merge, SSE out), :mod:`streamops.delivery`
+(resumable delivery: publish, resume, Redis and memory stores), and the core
 (:func:`pipe`, :func:`stream`, :func:`operator`, :func:`iterate`).
 """
 
@@ -22,15 +23,24 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from .delivery import MemoryStore as MemoryStore
+from .delivery import RedisStore as RedisStore
+from .delivery import publish as publish
+from .delivery import resume as resume
+from .errors import DeliveryError as DeliveryError
 from .errors import DepthLimitError as DepthLimitError
 from .errors import IncompleteJSONError as IncompleteJSONError
 from .errors import JSONStreamError as JSONStreamError
+from .errors import LeaseLostError as LeaseLostError
 from .errors import ProviderFormatError as ProviderFormatError
 from .errors import ProviderStreamError as ProviderStreamError
 from .errors import RefusalError as RefusalError
 from .errors import SSEError as SSEError
+from .errors import StreamExistsError as StreamExistsError
+from .errors import StreamNotFoundError as StreamNotFoundError
 from .errors import StreamopsError as StreamopsError
 from .errors import StreamTimeoutError as StreamTimeoutError
+from .errors import StreamTooLargeError as StreamTooLargeError
 from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
 from .errors import format_path as format_path
@@ -104,6 +114,7 @@ __all__ = [
     "ChunkBuffer",
     "ChunkCore",
     "Collected",
+    "DeliveryError",
     "DepthLimitError",
     "FieldEvent",
     "Finished",
@@ -112,7 +123,9 @@ __all__ = [
     "ItemHydrator",
     "JSONParser",
     "JSONStreamError",
+    "LeaseLostError",
     "LineBuffer",
+    "MemoryStore",
     "ModelHydrator",
     "Operator",
     "ParagraphBuffer",
@@ -124,6 +137,7 @@ __all__ = [
     "ProviderFormatError",
     "ProviderStreamError",
     "ReasoningDelta",
+    "RedisStore",
     "Refusal",
     "RefusalError",
     "SSEDecoder",
@@ -134,7 +148,10 @@ __all__ = [
     "SnapshotBuilder",
     "Source",
     "Stream",
+    "StreamExistsError",
+    "StreamNotFoundError",
     "StreamTimeoutError",
+    "StreamTooLargeError",
     "StreamValidationError",
     "StreamopsError",
     "TextBuffer",
@@ -171,6 +188,8 @@ __all__ = [
     "partial",
     "partial_model",
     "pipe",
+    "publish",
+    "resume",
     "run_tools",
     "sentences",
     "sse_events",

@@ -14,7 +14,12 @@ caller would already catch::
     ├── ProviderFormatError (ValueError)    a provider payload no adapter can read
     ├── ProviderStreamError                 text(): the provider reported an in-band error
     ├── RefusalError                        text(): the model refused instead of answering
-    └── StreamTimeoutError (TimeoutError)   first-item, idle or total timeout
+    ├── StreamTimeoutError (TimeoutError)   first-item, idle or total timeout
+    └── DeliveryError                       resumable delivery (streamops.delivery)
+        ├── StreamExistsError               publish(): another producer has this stream id
+        ├── StreamNotFoundError (LookupError)  resume(): no such stream, or it expired
+        ├── StreamTooLargeError (ValueError)   publish(): the stream passed its byte limit
+        └── LeaseLostError                  publish(): the producer lost its lease
 
 Every error carries ``.received``: the raw text (or items) the failing operator
 had received, so nothing is lost when a stream fails. Context goes in
@@ -34,14 +39,19 @@ if TYPE_CHECKING:
     from .providers import ProviderError
 
 __all__ = [
+    "DeliveryError",
     "DepthLimitError",
     "IncompleteJSONError",
     "JSONStreamError",
+    "LeaseLostError",
     "ProviderFormatError",
     "ProviderStreamError",
     "RefusalError",
     "SSEError",
+    "StreamExistsError",
+    "StreamNotFoundError",
     "StreamTimeoutError",
+    "StreamTooLargeError",
     "StreamValidationError",
     "StreamopsError",
     "ToolCallError",
@@ -366,3 +376,74 @@ class StreamTimeoutError(StreamopsError, TimeoutError):
         super().__init__(message, received=received)
         self.kind = kind
         self.timeout = timeout
+
+
+class DeliveryError(StreamopsError):
+    """A resumable-delivery failure (see :mod:`streamops.delivery`).
+
+    Attributes:
+        stream_id: the stream concerned.
+
+    >>> issubclass(StreamNotFoundError, DeliveryError)
+    True
+    """
+
+    def __init__(self, message: str, *, stream_id: str = "", received: Any = "") -> None:
+        super().__init__(message, received=received)
+        self.stream_id = stream_id
+
+
+class StreamExistsError(DeliveryError):
+    """``publish()`` found the stream id taken: another producer owns it, or it ended.
+
+    Attributes:
+        status: the stream's status (``"streaming"``, ``"done"``, ``"error"``,
+            ``"cancelled"`` or ``"producer_lost"``).
+
+    >>> str(StreamExistsError("chat-1", status="streaming"))
+    "stream 'chat-1' already exists (status streaming)"
+    """
+
+    def __init__(self, stream_id: str, *, status: str) -> None:
+        super().__init__(
+            f"stream {stream_id!r} already exists (status {status})", stream_id=stream_id
+        )
+        self.status = status
+
+
+class StreamNotFoundError(DeliveryError, LookupError):
+    """``resume()`` found no such stream: it never started in time, or it expired.
+
+    >>> isinstance(StreamNotFoundError("gone", stream_id="x"), LookupError)
+    True
+    """
+
+
+class StreamTooLargeError(DeliveryError, ValueError):
+    """A published stream passed its byte limit; the stream was failed, not trimmed.
+
+    Attributes:
+        limit: the limit in bytes.
+
+    >>> from streamops import MemoryStore, drain, pipe, publish
+    >>> try:
+    ...     drain(pipe(["x" * 50] * 3, publish(MemoryStore(), "big", max_bytes=100)))
+    ... except StreamTooLargeError as exc:
+    ...     print(exc.limit, exc.message)
+    100 stream 'big' passed its limit of 100 bytes at frame 2
+    """
+
+    def __init__(
+        self, message: str, *, stream_id: str = "", limit: int = 0, received: Any = ""
+    ) -> None:
+        super().__init__(message, stream_id=stream_id, received=received)
+        self.limit = limit
+
+
+class LeaseLostError(DeliveryError):
+    """A producer's lease lapsed (it stalled longer than the lease, or the store
+    lost it) and its writes are fenced off: nothing it sends is appended.
+
+    >>> str(LeaseLostError("producer of stream 's' lost its lease", stream_id="s"))
+    "producer of stream 's' lost its lease"
+    """

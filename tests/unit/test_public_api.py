@@ -20,6 +20,7 @@ MODULES = [
     "streamops.models",
     "streamops.json",
     "streamops.tools",
+    "streamops.delivery",
 ]
 
 

@@ -22,6 +22,13 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from .clients import AsyncModelStream as AsyncModelStream
+from .clients import ModelStream as ModelStream
+from .clients import Retry as Retry
+from .clients import SyncModelStream as SyncModelStream
+from .clients import stream_items as stream_items
+from .clients import stream_model as stream_model
+from .clients import tool_definitions as tool_definitions
 from .errors import DepthLimitError as DepthLimitError
 from .errors import IncompleteJSONError as IncompleteJSONError
 from .errors import JSONStreamError as JSONStreamError
@@ -33,6 +40,7 @@ from .errors import StreamopsError as StreamopsError
 from .errors import StreamTimeoutError as StreamTimeoutError
 from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
+from .errors import TruncatedOutputError as TruncatedOutputError
 from .errors import format_path as format_path
 from .flow import SSE_HEADERS as SSE_HEADERS
 from .flow import BufferOperator as BufferOperator
@@ -100,6 +108,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SSE_HEADERS",
+    "AsyncModelStream",
     "BufferOperator",
     "ChunkBuffer",
     "ChunkCore",
@@ -114,6 +123,7 @@ __all__ = [
     "JSONStreamError",
     "LineBuffer",
     "ModelHydrator",
+    "ModelStream",
     "Operator",
     "ParagraphBuffer",
     "Partial",
@@ -126,6 +136,7 @@ __all__ = [
     "ReasoningDelta",
     "Refusal",
     "RefusalError",
+    "Retry",
     "SSEDecoder",
     "SSEError",
     "SSEEvent",
@@ -137,6 +148,7 @@ __all__ = [
     "StreamTimeoutError",
     "StreamValidationError",
     "StreamopsError",
+    "SyncModelStream",
     "TextBuffer",
     "TextDelta",
     "ToolCallAssembler",
@@ -146,6 +158,7 @@ __all__ = [
     "ToolCallFailed",
     "ToolCallStarted",
     "ToolResult",
+    "TruncatedOutputError",
     "Usage",
     "WordBuffer",
     "buffer",
@@ -176,11 +189,14 @@ __all__ = [
     "sse_events",
     "sse_response",
     "stream",
+    "stream_items",
+    "stream_model",
     "tee",
     "throttle",
     "timeout",
     "to_sse",
     "tool_calls",
+    "tool_definitions",
     "tool_model",
     "words",
 ]

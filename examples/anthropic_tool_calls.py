@@ -27,6 +27,7 @@ from streamops import (
     sse_events,
     tee,
     tool_calls,
+    tool_definitions,
 )
 from streamops.samples import sample_sse
 
@@ -46,30 +47,8 @@ def get_local_time(city: str) -> str:
 
 
 TOOLS = {"get_weather": get_weather, "get_local_time": get_local_time}
-TOOL_SCHEMAS = [
-    {
-        "name": "get_weather",
-        "description": "The forecast for a city.",
-        "input_schema": {
-            "type": "object",
-            "properties": {
-                "city": {"type": "string"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-                "days": {"type": "integer"},
-            },
-            "required": ["city"],
-        },
-    },
-    {
-        "name": "get_local_time",
-        "description": "The local time in a city.",
-        "input_schema": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-]
+# The tools= parameter, built from the same registry that validates the calls.
+TOOL_SCHEMAS = tool_definitions(TOOLS, "anthropic", strict=False)
 
 
 async def recorded_body() -> AsyncIterator[bytes]:

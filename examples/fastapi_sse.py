@@ -16,31 +16,34 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from streamops import partial, pipe, sse_response, throttle, to_sse
-from streamops.providers import text
+from streamops import partial, pipe, sse_response, stream_model, throttle, to_sse
 from streamops.samples import Trip, replay
 
 app = FastAPI()
-PROMPT = "Plan a long weekend in Lisbon as JSON: title, summary, city, days, items, tips."
+PROMPT = "Plan a long weekend in Lisbon: what to see and eat each day, with costs."
 
 
 async def answer() -> Any:
     if "OPENAI_API_KEY" not in os.environ:
-        return replay("report", speed=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1")))
+        return pipe(
+            replay("report", speed=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1"))),
+            partial(Trip),
+        )
     from openai import AsyncOpenAI
 
-    response = await AsyncOpenAI().chat.completions.create(
+    # Trip's schema goes out as a strict structured output: no JSON asked for in prose.
+    return stream_model(
+        AsyncOpenAI(),
+        Trip,
         model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
         messages=[{"role": "user", "content": PROMPT}],
-        stream=True,
-        response_format={"type": "json_object"},
+        max_retries=1,
     )
-    return pipe(response, text())
 
 
 @app.get("/trip")
 async def trip() -> Any:
-    snapshots = pipe(await answer(), partial(Trip), throttle(0.05))
+    snapshots = pipe(await answer(), throttle(0.05))
     return sse_response(pipe(snapshots, to_sse(heartbeat=15)))
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import anyio
 
-from streamops import Partial, partial, pipe, throttle
-from streamops.providers import text
+from streamops import Partial, partial, pipe, stream_model, throttle
 from streamops.samples import Trip, replay
 
 
@@ -32,18 +31,25 @@ def markdown(snapshot: Partial | Trip) -> str:
     return "\n".join(lines)
 
 
+PROMPT = "Plan a weekend in Lisbon: what to see and eat each day, with costs."
+
+
 async def source() -> Any:
     if "OPENAI_API_KEY" not in os.environ:
-        return replay("report", speed=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1")))
+        return pipe(
+            replay("report", speed=float(os.environ.get("STREAMOPS_DEMO_SPEED", "1"))),
+            partial(Trip),
+        )
     from openai import AsyncOpenAI
 
-    response = await AsyncOpenAI().chat.completions.create(
+    # Trip's schema goes out as a strict structured output: no JSON asked for in prose.
+    return stream_model(
+        AsyncOpenAI(),
+        Trip,
         model=os.environ.get("OPENAI_MODEL", "gpt-4o-mini"),
-        messages=[{"role": "user", "content": "Plan a weekend in Lisbon as JSON (Trip)."}],
-        stream=True,
-        response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": PROMPT}],
+        max_retries=1,
     )
-    return pipe(response, text())
 
 
 async def main() -> None:
@@ -55,7 +61,7 @@ async def main() -> None:
     except ImportError:
         in_notebook = False
     handle = display(Markdown("…"), display_id=True) if in_notebook else None
-    async with pipe(await source(), partial(Trip), throttle(0.1)) as snapshots:
+    async with pipe(await source(), throttle(0.1)) as snapshots:
         async for snapshot in snapshots:
             if handle is not None:
                 handle.update(Markdown(markdown(snapshot)))

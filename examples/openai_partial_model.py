@@ -2,8 +2,9 @@
 
 Offline (default) it replays the package's own sample chat-completion stream,
 a raw SSE body, through ``sse_events()``. With ``OPENAI_API_KEY`` set (and
-optionally ``--base-url`` for any OpenAI-compatible server) it asks a model,
-passing the SDK's stream object straight into the pipeline.
+optionally ``--base-url`` for any OpenAI-compatible server) it asks a model with
+``stream_model()``, which sends ``Trip``'s JSON schema as a strict structured
+output and yields the same typed snapshots.
 
     python examples/openai_partial_model.py
     OPENAI_API_KEY=... python examples/openai_partial_model.py --model gpt-4o-mini
@@ -14,19 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 
-from streamops import Partial, partial, pipe, sse_events, throttle
+from streamops import Partial, Stream, partial, pipe, sse_events, stream_model, throttle
 from streamops.providers import text
 from streamops.samples import Trip, sample_sse
 
-PROMPT = (
-    "Plan a long weekend in Lisbon. Answer with one JSON object with keys: title, "
-    "summary, city, days, items (list of {name, kind: sight|museum|food|trip, day, "
-    "duration_min, cost_eur, notes}), total_cost_eur, tips (list of strings), rating (0-5)."
-)
+PROMPT = "Plan a long weekend in Lisbon: what to see and eat each day, with costs."
 
 
 async def recorded_body(speed: float) -> AsyncIterator[bytes]:
@@ -37,22 +33,24 @@ async def recorded_body(speed: float) -> AsyncIterator[bytes]:
         yield body[i : i + 48]
 
 
-async def model_stream(model: str, base_url: str | None) -> Any:
+def model_snapshots(model: str, base_url: str | None) -> Stream[Partial | Trip]:
     from openai import AsyncOpenAI
 
-    client = AsyncOpenAI(base_url=base_url)
-    return await client.chat.completions.create(
+    # The schema goes out as response_format json_schema, strict; the answer comes
+    # back as Partial[Trip] snapshots, then the validated Trip.
+    return stream_model(
+        AsyncOpenAI(base_url=base_url),
+        Trip,
         model=model,
         messages=[{"role": "user", "content": PROMPT}],
-        stream=True,
-        response_format={"type": "json_object"},
+        max_retries=1,
     )
 
 
 def describe(snapshot: Partial | Trip) -> str:
     if isinstance(snapshot, Trip):
-        stops, cost = len(snapshot.items), snapshot.total_cost_eur
-        return f"done: {snapshot.title!r}, {stops} stops, {cost} EUR"
+        count, cost = len(snapshot.items), snapshot.total_cost_eur
+        return f"done: {snapshot.title!r}, {count} stops, {cost} EUR"
     stops = snapshot.items or []
     ready = sum(snapshot.is_complete(f"items[{i}]") for i in range(len(stops)))
     return f"title={snapshot.title!r} stops={ready}/{len(stops)} ready"
@@ -60,11 +58,12 @@ def describe(snapshot: Partial | Trip) -> str:
 
 async def main(model: str | None, base_url: str | None, speed: float) -> None:
     if model:
-        source = pipe(await model_stream(model, base_url), text())
+        source = model_snapshots(model, base_url)
     else:
-        source = pipe(recorded_body(speed), sse_events(), text(provider="openai-chat"))
-    # throttle: at most 10 updates a second; the snapshots it skips are never built
-    async with pipe(source, partial(Trip), throttle(0.1)) as snapshots:
+        body = pipe(recorded_body(speed), sse_events(), text(provider="openai-chat"))
+        source = pipe(body, partial(Trip))
+    # throttle: at most 10 updates a second
+    async with pipe(source, throttle(0.1)) as snapshots:
         async for snapshot in snapshots:
             print(describe(snapshot), flush=True)
 

@@ -23,6 +23,13 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from .clients import AsyncModelStream as AsyncModelStream
+from .clients import ModelStream as ModelStream
+from .clients import Retry as Retry
+from .clients import SyncModelStream as SyncModelStream
+from .clients import stream_items as stream_items
+from .clients import stream_model as stream_model
+from .clients import tool_definitions as tool_definitions
 from .delivery import MemoryStore as MemoryStore
 from .delivery import RedisStore as RedisStore
 from .delivery import publish as publish
@@ -43,6 +50,7 @@ from .errors import StreamTimeoutError as StreamTimeoutError
 from .errors import StreamTooLargeError as StreamTooLargeError
 from .errors import StreamValidationError as StreamValidationError
 from .errors import ToolCallError as ToolCallError
+from .errors import TruncatedOutputError as TruncatedOutputError
 from .errors import format_path as format_path
 from .flow import SSE_HEADERS as SSE_HEADERS
 from .flow import BufferOperator as BufferOperator
@@ -110,6 +118,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SSE_HEADERS",
+    "AsyncModelStream",
     "BufferOperator",
     "ChunkBuffer",
     "ChunkCore",
@@ -127,6 +136,7 @@ __all__ = [
     "LineBuffer",
     "MemoryStore",
     "ModelHydrator",
+    "ModelStream",
     "Operator",
     "ParagraphBuffer",
     "Partial",
@@ -140,6 +150,7 @@ __all__ = [
     "RedisStore",
     "Refusal",
     "RefusalError",
+    "Retry",
     "SSEDecoder",
     "SSEError",
     "SSEEvent",
@@ -154,6 +165,7 @@ __all__ = [
     "StreamTooLargeError",
     "StreamValidationError",
     "StreamopsError",
+    "SyncModelStream",
     "TextBuffer",
     "TextDelta",
     "ToolCallAssembler",
@@ -163,6 +175,7 @@ __all__ = [
     "ToolCallFailed",
     "ToolCallStarted",
     "ToolResult",
+    "TruncatedOutputError",
     "Usage",
     "WordBuffer",
     "buffer",
@@ -195,11 +208,14 @@ __all__ = [
     "sse_events",
     "sse_response",
     "stream",
+    "stream_items",
+    "stream_model",
     "tee",
     "throttle",
     "timeout",
     "to_sse",
     "tool_calls",
+    "tool_definitions",
     "tool_model",
     "words",
 ]

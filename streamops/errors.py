@@ -7,6 +7,7 @@ caller would already catch::
     StreamopsError
     ├── JSONStreamError (ValueError)        malformed JSON: offset, line, column, path, snippet
     │   ├── IncompleteJSONError             the stream ended inside a value
+    │   │   └── TruncatedOutputError        ... because the provider stopped for length
     │   └── DepthLimitError                 nesting deeper than the parser's limit
     ├── StreamValidationError (ValueError)  a completed value failed validation
     ├── ToolCallError (ValueError)          unknown tool, malformed or invalid arguments
@@ -55,6 +56,7 @@ __all__ = [
     "StreamValidationError",
     "StreamopsError",
     "ToolCallError",
+    "TruncatedOutputError",
     "format_path",
 ]
 
@@ -173,6 +175,55 @@ class IncompleteJSONError(JSONStreamError):
     ...     print(exc.path, repr(exc.received))
     ('b', 0) '{"a": 1, "b": [tr'
     """
+
+
+class TruncatedOutputError(IncompleteJSONError):
+    """The output ended inside a value because the provider stopped it for length.
+
+    OpenAI ``finish_reason="length"``, Anthropic ``max_tokens``, Gemini
+    ``MAX_TOKENS``, Responses ``incomplete`` (``max_output_tokens``): raise the
+    token limit or ask for less. Position and path are those of the
+    :class:`IncompleteJSONError` it replaces (its ``__cause__``).
+
+    Attributes:
+        finish_reason: the provider's own word for the stop.
+        partial: what had been built when the output stopped: the last
+            ``Partial[Model]`` snapshot (:func:`~streamops.stream_model`) or the
+            list of the elements completed (:func:`~streamops.stream_items`).
+        received: the raw text of the output.
+
+    >>> err = TruncatedOutputError("unterminated string", finish_reason="length",
+    ...                            partial={"title": "Tr"}, received='{"title": "Tr')
+    >>> isinstance(err, IncompleteJSONError), err.finish_reason, err.partial
+    (True, 'length', {'title': 'Tr'})
+    >>> print(err)
+    the output was cut off (finish reason 'length'): unterminated string at line 1 column 1 (path $)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        finish_reason: str | None = None,
+        partial: Any = None,
+        offset: int = 0,
+        line: int = 1,
+        column: int = 1,
+        path: Path = (),
+        snippet: str = "",
+        received: Any = "",
+    ) -> None:
+        super().__init__(
+            f"the output was cut off (finish reason {finish_reason!r}): {message}",
+            offset=offset,
+            line=line,
+            column=column,
+            path=path,
+            snippet=snippet,
+            received=received,
+        )
+        self.finish_reason = finish_reason
+        self.partial = partial
 
 
 class DepthLimitError(JSONStreamError):

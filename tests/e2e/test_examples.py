@@ -20,6 +20,8 @@ EXAMPLES = ROOT / "examples"
 OFFLINE = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"} | {
     "STREAMOPS_DEMO_SPEED": "0",
     "ANTHROPIC_API_KEY": "",
+    # the streamops of this checkout, whatever an editable install points at
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
 }
 
 

@@ -12,6 +12,7 @@ import streamops
 
 MODULES = [
     "streamops",
+    "streamops.clients",
     "streamops.errors",
     "streamops.text",
     "streamops.flow",

@@ -197,18 +197,13 @@ class OpenAIChatAdapter(AdapterBase):
 
     def _tool_delta(self, ci: int, tc: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
         function = tc.get("function")
-        if not isinstance(function, Mapping):
+        if function is None:
             function = {}
-        self._tool(
-            ci,
-            tc.get("index"),
-            tc.get("id") or None,
-            function.get("name") or None,
-            function.get("arguments"),
-            raw,
-            out,
-            tc,
-        )
+        call_id = tc.get("id") or None
+        name = function.get("name") or None  # (not a mapping: AdapterBase reports it)
+        if not isinstance(call_id, (str, type(None))) or not isinstance(name, (str, type(None))):
+            raise TypeError(f"a tool call id and name must be strings: {tc!r:.80}")
+        self._tool(ci, tc.get("index"), call_id, name, function.get("arguments"), raw, out, tc)
 
     def _tool(
         self,

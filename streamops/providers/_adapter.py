@@ -127,6 +127,7 @@ class ProviderAdapter:
     __slots__ = (
         "_adapter",
         "_closed",
+        "_cut",
         "_decoder",
         "_error",
         "_provider",
@@ -148,7 +149,10 @@ class ProviderAdapter:
         self._decoder: SSEDecoder | JSONArrayDecoder | None = None
         self._sniffed: list[Any] = []
         self._what = _what  # whose input it is, for a wrong item's TypeError
-        self._error: StreamopsError | None = None  # a cut-off end, raised after its events
+        # An error found after events of the same chunk: raised by the next call.
+        self._error: StreamopsError | None = None
+        # The body ended inside an event: close() reports the calls left open first.
+        self._cut: StreamopsError | None = None
         self._closed = False
         self.done = False
 
@@ -175,8 +179,9 @@ class ProviderAdapter:
                 out = fast(adapter, item)
                 if out is not None:
                     return out
-        if self._error is not None:
-            raise self._error
+        error = self._error or self._cut
+        if error is not None:
+            raise error
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             return self._feed_raw(item)
         if isinstance(item, EVENT_TYPES):
@@ -190,7 +195,7 @@ class ProviderAdapter:
             ) from None
         except StreamopsError as exc:
             if item.__class__ is SSEEvent and not item.terminated:
-                self._error = exc  # the body was cut off: close() first reports the calls
+                self._cut = exc  # the body was cut off: close() first reports the calls
                 return []
             raise
 
@@ -237,10 +242,16 @@ class ProviderAdapter:
         else:
             chunks = [chunk]
         out: list[Event] = []
-        for piece in chunks:
-            self._decoded(decoder.feed(piece), out)
-            if self.done:
-                break
+        try:
+            for piece in chunks:
+                self._decoded(decoder.feed(piece), out)
+                if self.done:
+                    break
+        except StreamopsError as exc:
+            if not out:
+                raise
+            # The events before the problem first, whatever the chunking; then the error.
+            self._error = exc
         return out
 
     def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
@@ -258,19 +269,24 @@ class ProviderAdapter:
     def close(self) -> list[Event]:
         """End of stream: the last event of the body, then what the adapter still holds;
         the error of a body cut off inside an event comes after them (next call)."""
-        if self._closed:
-            if self._error is not None:
-                raise self._error
+        error = self._error or self._cut
+        if self._closed or self._error is not None:
+            self._closed = True
+            if error is not None:
+                raise error
             return []
         self._closed = True
         out: list[Event] = []
-        if self._decoder is not None and not self.done and self._error is None:
+        decoder = self._decoder
+        if decoder is not None and not self.done and self._cut is None:
+            if isinstance(decoder, SSEDecoder) and decoder._error is not None:
+                raise decoder._error  # found mid-stream, after the events of its chunk
             try:
-                self._decoded(self._decoder.close(), out)
+                self._decoded(decoder.close(), out)
             except StreamopsError as exc:  # the body ended inside an event
-                self._error = exc
+                self._cut = exc
         if self._adapter is not None and not self._adapter.closed:
             out.extend(self._adapter.close())
-        if self._error is not None and not out:
-            raise self._error
+        if self._cut is not None and not out:
+            raise self._cut
         return out

@@ -457,11 +457,12 @@ class ToolCallAssembler:
         *,
         provider: Provider = "auto",
         _registry: _Registry | None = None,
+        _what: str = "ToolCallAssembler.feed()",
     ) -> None:
         if _registry is None and tools is not None:
             _registry = _Registry(tools)
         self._registry = _registry
-        self._adapter = ProviderAdapter(provider)
+        self._adapter = ProviderAdapter(provider, _what=_what)
         self._calls: dict[tuple[int, int], _Call] = {}
         self._server: set[tuple[int, int]] = set()
 
@@ -488,7 +489,12 @@ class ToolCallAssembler:
         return out
 
     def close(self) -> list[ToolEvent]:
-        """End of stream: the adapter's last events; calls never finished fail as cut off."""
+        """End of stream: the adapter's last events; calls never finished fail as cut off.
+
+        For a body cut off inside an event, the cut-off calls come first and the
+        error is raised by the next ``close()`` (see
+        :class:`~streamops.providers.ProviderAdapter`): call it until it returns ``[]``.
+        """
         out: list[ToolEvent] = []
         for event in self._adapter.close():
             self._handle(event, out)
@@ -511,9 +517,13 @@ class ToolCallAssembler:
 
     def _started(self, event: ToolCallStarted, out: list[ToolEvent]) -> None:
         key = (event.choice, event.index)
-        old = self._calls.pop(key, None)
-        if old is not None and not old.failed:  # a new call where one was still open
-            out.append(self._cut_off(old, event.raw))
+        old = self._calls.get(key)
+        if old is not None and event.id is not None and old.id == event.id:
+            return  # the same call announced again: one call, one end
+        if old is not None:
+            del self._calls[key]
+            if not old.failed:  # a new call where one was still open
+                out.append(self._cut_off(old, event.raw))
         out.append(event)
         if event.server:
             self._server.add(key)
@@ -777,10 +787,14 @@ def tool_calls(
 
 
 async def _assemble(
-    source: AsyncIterable[Any], registry: _Registry | None, provider: Provider, on_error: OnError
+    source: AsyncIterable[Any],
+    registry: _Registry | None,
+    provider: Provider,
+    on_error: OnError,
+    what: str = "tool_calls()",
 ) -> AsyncGenerator[ToolEvent, None]:
     """The body of :func:`tool_calls` (it leaves closing ``source`` to its caller)."""
-    core = ToolCallAssembler(provider=provider, _registry=registry)
+    core = ToolCallAssembler(provider=provider, _registry=registry, _what=what)
     raising = on_error == "raise"
     async for item in source:
         for event in core.feed(item):
@@ -793,6 +807,7 @@ async def _assemble(
         if raising and event.__class__ is ToolCallFailed:
             raise event.error
         yield event
+    core.close()  # a body cut off inside an event: its error, after the cut-off calls
 
 
 _tool_calls = operator(_assemble)
@@ -972,7 +987,7 @@ def run_tools(
 async def _run_tools(
     source: AsyncIterable[Any], registry: _Registry, max_concurrency: int, provider: Provider
 ) -> AsyncIterator[ToolResult]:
-    calls = _assemble(source, registry, provider, "event")
+    calls = _assemble(source, registry, provider, "event", "run_tools()")
     board = _Board()
     runner = _Runner(registry, max_concurrency, board)
     task = Background(functools.partial(runner.run, calls))

@@ -119,7 +119,7 @@ async def events(
     ...            events(provider="gemini")))
     [TextDelta(text='Hi', choice=0)]
     """
-    adapter = ProviderAdapter(provider)
+    adapter = ProviderAdapter(provider, _what="events()")
     async for item in source:
         for event in adapter.feed(item):
             yield event
@@ -127,6 +127,7 @@ async def events(
             break
     for event in adapter.close():
         yield event
+    adapter.close()  # a body cut off inside an event: its error, after the events above
 
 
 def _check(event: Event, choice: int, refusal: list[str], received: list[str]) -> str | None:
@@ -173,7 +174,7 @@ async def text(
     >>> drain(pipe(body, text()))
     ['Hello']
     """
-    adapter = ProviderAdapter(provider)
+    adapter = ProviderAdapter(provider, _what="text()")
     refusal: list[str] = []
     received: list[str] = []
     async for item in source:
@@ -187,5 +188,6 @@ async def text(
         piece = _check(event, choice, refusal, received)
         if piece is not None:
             yield piece
+    adapter.close()  # a body cut off inside an event: its error, after the text above
     if refusal:
         raise RefusalError("".join(refusal), received="".join(received))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias
 
-from ..errors import ProviderFormatError
+from ..errors import ProviderFormatError, StreamopsError
 from ._anthropic import AnthropicAdapter
 from ._base import SKIP, AdapterBase, error_event, read_item
 from ._events import EVENT_TYPES, Event
@@ -100,6 +100,13 @@ class ProviderAdapter:
     ``[DONE]`` sentinel ends the stream: :attr:`done` turns true and later
     items are ignored.
 
+    A body cut off inside its last event (the connection dropped in a
+    ``data:`` line, inside a UTF-8 character, or inside the JSON array) is
+    still an error, but first ``close()`` returns what the adapter has to
+    say about the end, the calls it cut off (``complete=False``) included;
+    the error is raised by the next ``close()`` (or at once when there is
+    nothing to return). Call ``close()`` until it returns ``[]``.
+
     >>> a = ProviderAdapter()
     >>> a.feed(b'data: {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}\\n\\n')
     [TextDelta(text='Hi', choice=0)]
@@ -108,15 +115,30 @@ class ProviderAdapter:
 
     Raises:
         ValueError: an unknown ``provider`` name.
+        TypeError: an item of none of these kinds.
         SSEError: a broken event stream.
-        JSONStreamError: a broken JSON-array body.
-        ProviderFormatError: event data that is not a JSON object, or (auto) a
-            payload of no known provider.
+        JSONStreamError: a broken JSON-array body; ``DepthLimitError`` for event
+            data nested deeper than 512 levels.
+        ProviderFormatError: event data that is not a JSON object, a payload
+            whose fields have the wrong shapes, a body cut off inside its last
+            event, or (auto) a payload of no known provider.
     """
 
-    __slots__ = ("_adapter", "_decoder", "_provider", "_sniffed", "done")
+    __slots__ = (
+        "_adapter",
+        "_closed",
+        "_cut",
+        "_decoder",
+        "_error",
+        "_provider",
+        "_sniffed",
+        "_what",
+        "done",
+    )
 
-    def __init__(self, provider: Provider = "auto") -> None:
+    def __init__(
+        self, provider: Provider = "auto", *, _what: str = "ProviderAdapter.feed()"
+    ) -> None:
         if provider != "auto" and provider not in ADAPTERS:
             raise ValueError(
                 f"unknown provider {provider!r}; expected 'auto' or one of "
@@ -126,6 +148,12 @@ class ProviderAdapter:
         self._adapter: AdapterBase | None = None if provider == "auto" else ADAPTERS[provider]()
         self._decoder: SSEDecoder | JSONArrayDecoder | None = None
         self._sniffed: list[Any] = []
+        self._what = _what  # whose input it is, for a wrong item's TypeError
+        # An error found after events of the same chunk: raised by the next call.
+        self._error: StreamopsError | None = None
+        # The body ended inside an event: close() reports the calls left open first.
+        self._cut: StreamopsError | None = None
+        self._closed = False
         self.done = False
 
     @property
@@ -151,11 +179,25 @@ class ProviderAdapter:
                 out = fast(adapter, item)
                 if out is not None:
                     return out
+        error = self._error or self._cut
+        if error is not None:
+            raise error
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             return self._feed_raw(item)
         if isinstance(item, EVENT_TYPES):
             return [item]  # type: ignore[list-item]
-        return self._feed_item(item)
+        try:
+            return self._feed_item(item)
+        except TypeError:
+            raise TypeError(
+                f"{self._what} takes raw body chunks (bytes or str), SSE events, dicts,"
+                f" SDK stream objects or provider events, not {type(item).__name__}"
+            ) from None
+        except StreamopsError as exc:
+            if item.__class__ is SSEEvent and not item.terminated:
+                self._cut = exc  # the body was cut off: close() first reports the calls
+                return []
+            raise
 
     def _feed_item(self, item: Any) -> list[Event]:
         adapter = self._adapter
@@ -200,10 +242,16 @@ class ProviderAdapter:
         else:
             chunks = [chunk]
         out: list[Event] = []
-        for piece in chunks:
-            self._decoded(decoder.feed(piece), out)
-            if self.done:
-                break
+        try:
+            for piece in chunks:
+                self._decoded(decoder.feed(piece), out)
+                if self.done:
+                    break
+        except StreamopsError as exc:
+            if not out:
+                raise
+            # The events before the problem first, whatever the chunking; then the error.
+            self._error = exc
         return out
 
     def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
@@ -219,10 +267,26 @@ class ProviderAdapter:
                 return
 
     def close(self) -> list[Event]:
-        """End of stream: the last event of the body, then what the adapter still holds."""
+        """End of stream: the last event of the body, then what the adapter still holds;
+        the error of a body cut off inside an event comes after them (next call)."""
+        error = self._error or self._cut
+        if self._closed or self._error is not None:
+            self._closed = True
+            if error is not None:
+                raise error
+            return []
+        self._closed = True
         out: list[Event] = []
-        if self._decoder is not None and not self.done:
-            self._decoded(self._decoder.close(), out)
+        decoder = self._decoder
+        if decoder is not None and not self.done and self._cut is None:
+            if isinstance(decoder, SSEDecoder) and decoder._error is not None:
+                raise decoder._error  # found mid-stream, after the events of its chunk
+            try:
+                self._decoded(decoder.close(), out)
+            except StreamopsError as exc:  # the body ended inside an event
+                self._cut = exc
         if self._adapter is not None and not self._adapter.closed:
             out.extend(self._adapter.close())
+        if self._cut is not None and not out:
+            raise self._cut
         return out

@@ -38,6 +38,9 @@ class AnthropicAdapter(AdapterBase):
     ``mcp_tool_use`` blocks are reported too, with ``server=True``. A call is
     finished by its ``content_block_stop``; a call whose block never stopped
     (``max_tokens``) is reported with ``complete=False`` at ``message_delta``.
+    A call ends exactly once: a ``content_block_start`` resent for a call
+    already started is ignored, and a new block at the index of one that never
+    stopped reports that one as ``complete=False`` first.
     ``message_delta`` gives ``Usage`` (the ``message_start`` usage updated with
     the final counts) and ``Finished(stop_reason)``; an ``error`` event gives a
     ``ProviderError``. ``ping`` events and the derived events of the SDK's
@@ -55,11 +58,12 @@ class AnthropicAdapter(AdapterBase):
                   choice=0, server=False, complete=True)]
     """
 
-    __slots__ = ("_blocks", "_finished", "_initial", "_usage", "_usage_sent")
+    __slots__ = ("_blocks", "_ended", "_finished", "_initial", "_usage", "_usage_sent")
 
     def __init__(self) -> None:
         super().__init__()
         self._blocks: dict[int, ToolCallState] = {}
+        self._ended: set[str] = set()  # the ids of the calls finished
         self._initial: dict[int, str] = {}
         self._usage: dict[str, Any] = {}
         self._usage_sent = False
@@ -140,12 +144,19 @@ class AnthropicAdapter(AdapterBase):
                 out.append(ReasoningDelta(thought, 0, raw))
         elif kind in _TOOL_BLOCKS:
             call_id = block.get("id")
+            if not isinstance(call_id, str):
+                call_id = None
+            old = self._blocks.get(index)
+            if call_id is not None and (
+                call_id in self._ended or (old is not None and old.id == call_id)
+            ):
+                return  # the start of a block already started, resent: one call, one end
+            if old is not None:  # a new block where one never stopped: that one is cut off
+                del self._blocks[index]
+                self._finish(old, raw, out, complete=False)
             name = block.get("name")
             call = ToolCallState(
-                index,
-                call_id if isinstance(call_id, str) else None,
-                name if isinstance(name, str) else "",
-                server=kind != "tool_use",
+                index, call_id, name if isinstance(name, str) else "", server=kind != "tool_use"
             )
             self._blocks[index] = call
             given = block.get("input")
@@ -154,6 +165,8 @@ class AnthropicAdapter(AdapterBase):
             out.append(call.started(raw))
 
     def _finish(self, call: ToolCallState, raw: Any, out: list[Event], *, complete: bool) -> None:
+        if call.id is not None:
+            self._ended.add(call.id)
         initial = self._initial.pop(call.index, None)
         if initial is not None and not call.parts:
             out.append(call.delta(initial, raw))

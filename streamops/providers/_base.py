@@ -3,12 +3,12 @@ bookkeeping, argument parsing, usage and error helpers."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
-from ..errors import ProviderFormatError
+from ..errors import DepthLimitError, ProviderFormatError, StreamopsError
 from ._events import Event, ProviderError, ToolCallDelta, ToolCallDone, ToolCallStarted
+from ._json import loads
 from ._sdk import ROLES, sdk_role
 from .sse import DONE, SSEEvent
 
@@ -78,7 +78,7 @@ def read_item(item: Any) -> tuple[Any, str | None, Any]:
     if isinstance(item, Mapping):
         return item, None, item
     if isinstance(item, SSEEvent):
-        return _read_sse(item.data, item.event)
+        return _read_sse(item.data, item.event, item.terminated)
     kind = getattr(item, "type", None)
     if kind in _DERIVED:
         return SKIP, None, None
@@ -102,14 +102,23 @@ def dump_nested(obj: Any) -> Any:
     return obj.model_dump(exclude_unset=True, by_alias=True, warnings=False)
 
 
-def _read_sse(data: str, event: str | None) -> tuple[Any, str | None, Any]:
+def _read_sse(data: str, event: str | None, terminated: bool = True) -> tuple[Any, str | None, Any]:
     if data.startswith(DONE):
         return DONE, None, None
     if not data or data.isspace():
         return SKIP, None, None
     try:
-        payload = json.loads(data)
+        payload = loads(data, what="event data")
+    except DepthLimitError:
+        raise
     except ValueError as exc:
+        if not terminated:
+            raise ProviderFormatError(
+                "the stream was cut off inside its last event (no blank line ended it, and"
+                f" its data is not complete JSON: {exc}): {data[-60:]!r}",
+                payload=data,
+                received=data,
+            ) from exc
         raise ProviderFormatError(
             f"event data is not JSON ({exc}): {data[:60]!r}", payload=data, received=data
         ) from exc
@@ -122,7 +131,8 @@ def _read_sse(data: str, event: str | None) -> tuple[Any, str | None, Any]:
 
 def parse_arguments(arguments: str, *, complete: bool = True) -> Any:
     """Parse a tool call's argument text: the value, ``{}`` for no text at all (a
-    complete call to a tool without parameters), ``None`` if it is not JSON.
+    complete call to a tool without parameters), ``None`` if it is not JSON (or nests
+    deeper than the depth limit: the tool-call assembler reports why).
 
     >>> parse_arguments('{"a": 1}'), parse_arguments(""), parse_arguments('{"a": ')
     ({'a': 1}, {}, None)
@@ -130,8 +140,8 @@ def parse_arguments(arguments: str, *, complete: bool = True) -> Any:
     if not arguments or arguments.isspace():
         return {} if complete else None
     try:
-        return json.loads(arguments)
-    except ValueError:
+        return loads(arguments, what="tool arguments")
+    except ValueError:  # DepthLimitError included
         return None
 
 
@@ -249,7 +259,17 @@ class AdapterBase:
         if payload is DONE:
             self.done = True
             return []
-        return self._payload(payload, event, raw)
+        try:
+            return self._payload(payload, event, raw)
+        except StreamopsError:
+            raise
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # A payload of the right provider whose fields have the wrong shapes.
+            raise ProviderFormatError(
+                f"{type(self).__name__} cannot read this payload ({type(exc).__name__}: {exc})",
+                payload=payload,
+                received=payload,
+            ) from exc
 
     def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
         raise NotImplementedError

@@ -54,6 +54,25 @@ _DELTA_KEYS: Final = extra_keys("chat.delta")
 _RESPONSES: Final = ("input", "output")
 
 
+class _ChatCall(ToolCallState):
+    """A Chat Completions tool call: announced (``ToolCallStarted``) once its name is
+    complete, that is when its arguments begin or when it finishes."""
+
+    __slots__ = ("announced",)
+
+    def __init__(self, index: int, id: str | None, name: str, *, choice: int) -> None:
+        super().__init__(index, id, name, choice=choice)
+        self.announced = False
+
+    def add_name(self, name: str) -> None:
+        """A name in a later delta: the same name resent, the name so far resent longer,
+        or the next piece of a name sent in pieces."""
+        if not self.name or name.startswith(self.name):
+            self.name = name
+        else:
+            self.name += name
+
+
 class OpenAIChatAdapter(AdapterBase):
     """Chat Completions chunks (``chat.completion.chunk``) to provider events.
 
@@ -61,14 +80,23 @@ class OpenAIChatAdapter(AdapterBase):
     deltas, the usage-only last chunk of ``stream_options.include_usage``, and
     the quirks of OpenAI-compatible servers: ``reasoning_content`` (DeepSeek) and
     ``reasoning`` (OpenRouter, Groq) deltas, ``content`` given as a list of typed
-    parts (Mistral ``text`` / ``thinking``), tool-call deltas without ``index``
-    (a new ``id`` starts a new call), Groq's ``x_groq.usage``, an in-band
+    parts (Mistral ``text`` / ``thinking``), Groq's ``x_groq.usage``, an in-band
     ``error`` object in a chunk or an ``event: error`` event, and a
     ``finish_reason`` repeated on several chunks (reported once).
 
-    A tool call is finished (``ToolCallDone``) when the next call of the same
-    choice starts or the choice's ``finish_reason`` arrives; calls still open at
-    a ``length`` / ``content_filter`` finish or at the end of the stream are
+    Tool calls: the deltas of several calls may come in any order (all the
+    calls announced first, their arguments afterwards; fragments of several
+    indices interleaved); each fragment goes to the call at its ``index``. A
+    new ``id`` at an index whose call has another id starts a new call (Groq,
+    Ollama, xAI send each call whole, all at ``index`` 0), as does a new id on
+    a delta without ``index``; an ``id`` or a name resent on every delta changes
+    nothing; a name sent in pieces is joined. A call's ``index`` is the one the
+    provider sent, or the next free one when that is taken. ``ToolCallStarted``
+    comes once the name is complete: with the first delta that carries
+    ``arguments`` (OpenAI sends the name with ``"arguments": ""``). A call is
+    finished (``ToolCallDone``) only when its choice's ``finish_reason``
+    arrives, never because another call started; calls still open at a
+    ``length`` / ``content_filter`` finish or at the end of the stream are
     reported with ``complete=False``.
 
     >>> a = OpenAIChatAdapter()
@@ -78,13 +106,13 @@ class OpenAIChatAdapter(AdapterBase):
     [Finished(reason='stop', choice=0)]
     """
 
-    __slots__ = ("_calls", "_finished", "_last", "_next", "_open")
+    __slots__ = ("_finished", "_next", "_open", "_slots", "_taken")
 
     def __init__(self) -> None:
         super().__init__()
-        self._calls: dict[tuple[int, int], ToolCallState] = {}
-        self._open: list[ToolCallState] = []
-        self._last: dict[int, ToolCallState] = {}
+        self._slots: dict[tuple[int, int | None], _ChatCall] = {}  # (choice, index sent)
+        self._open: list[_ChatCall] = []  # in the order they started
+        self._taken: set[tuple[int, int]] = set()  # (choice, index) of every call so far
         self._next: dict[int, int] = {}
         self._finished: set[int] = set()
 
@@ -169,18 +197,13 @@ class OpenAIChatAdapter(AdapterBase):
 
     def _tool_delta(self, ci: int, tc: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
         function = tc.get("function")
-        if not isinstance(function, Mapping):
+        if function is None:
             function = {}
-        self._tool(
-            ci,
-            tc.get("index"),
-            tc.get("id") or None,
-            function.get("name") or None,
-            function.get("arguments"),
-            raw,
-            out,
-            tc,
-        )
+        call_id = tc.get("id") or None
+        name = function.get("name") or None  # (not a mapping: AdapterBase reports it)
+        if not isinstance(call_id, (str, type(None))) or not isinstance(name, (str, type(None))):
+            raise TypeError(f"a tool call id and name must be strings: {tc!r:.80}")
+        self._tool(ci, tc.get("index"), call_id, name, function.get("arguments"), raw, out, tc)
 
     def _tool(
         self,
@@ -193,46 +216,69 @@ class OpenAIChatAdapter(AdapterBase):
         out: list[Event],
         tc: Any,
     ) -> None:
-        """One tool-call delta: ``tc`` is its payload (a dict, or the SDK object)."""
-        if not isinstance(index, int) or isinstance(index, bool):
-            # No index (some compatible servers): a new id starts a new call.
-            last = self._last.get(ci)
-            if last is None or last.done or (call_id is not None and call_id != last.id):
-                index = self._next.get(ci, 0)
-            else:
-                index = last.index
-        call = self._calls.get((ci, index))
+        """One tool-call delta: ``tc`` is its payload (a dict, or the SDK object).
+
+        ``index`` names a slot (``None`` for servers that send none); the call in a
+        slot goes on until another call starts there (a different ``id``, or a
+        different name once arguments have come). No call is finished here: only the
+        choice's ``finish_reason`` (or the end of the stream) finishes calls.
+        """
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            index = None
+        if arguments is not None and not isinstance(arguments, str):  # sent as an object
+            arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+        key = (ci, index)
+        call = self._slots.get(key)
+        if call is not None and (
+            (call_id is not None and call.id is not None and call_id != call.id)
+            or (name is not None and call.name and call.parts and name != call.name)
+        ):
+            call = None  # another call at the same index (Groq, Ollama, xAI ...)
         if call is None:
-            # A new call: the previous calls of this choice are finished.
-            self._close_calls(ci, raw, out, complete=True)
-            call = ToolCallState(index, call_id, name or "", choice=ci)
-            self._calls[(ci, index)] = call
-            self._open.append(call)
-            self._last[ci] = call
-            self._next[ci] = max(self._next.get(ci, 0), index + 1)
-            out.append(call.started(raw))
-        else:
-            if call.done:
+            call = self._new_call(ci, index, call_id, name)
+            self._slots[key] = call
+        elif call.done:
+            if arguments:
                 raise ProviderFormatError(
-                    f"tool call {index} of choice {ci} received arguments after the next "
-                    "call had started (interleaved tool calls are not supported)",
+                    f"tool call {call.index} of choice {ci} received arguments after the"
+                    " choice finished",
                     payload=tc if isinstance(tc, Mapping) else dump_nested(tc),
                 )
+            return  # a resent header of a finished call: nothing new
+        else:
             if call_id and not call.id:
                 call.id = call_id
-            if name and not call.name:
-                call.name = name
+            if name:
+                call.add_name(name)
+        if not call.announced and arguments is not None:
+            # The name is complete once the arguments begin (or the call finishes).
+            call.announced = True
+            out.append(call.started(raw))
         if arguments:
-            if not isinstance(arguments, str):  # some servers send an object
-                arguments = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
             out.append(call.delta(arguments, raw))
+
+    def _new_call(self, ci: int, index: int | None, call_id: Any, name: Any) -> _ChatCall:
+        """A call for the slot ``index``; its own index is the slot's if free, else the next."""
+        taken = self._taken
+        if index is None or (ci, index) in taken:
+            index = self._next.get(ci, 0)
+            while (ci, index) in taken:
+                index += 1
+        taken.add((ci, index))
+        self._next[ci] = max(self._next.get(ci, 0), index + 1)
+        call = _ChatCall(index, call_id, name or "", choice=ci)
+        self._open.append(call)
+        return call
 
     def _close_calls(self, ci: int, raw: Any, out: list[Event], *, complete: bool) -> None:
         if not self._open:
             return
-        keep: list[ToolCallState] = []
+        keep: list[_ChatCall] = []
         for call in self._open:
             if call.choice == ci:
+                if not call.announced:
+                    call.announced = True
+                    out.append(call.started(raw))
                 out.append(call.finish(raw, complete=complete))
             else:
                 keep.append(call)
@@ -240,8 +286,9 @@ class OpenAIChatAdapter(AdapterBase):
 
     def close(self) -> list[Event]:
         """End of stream: calls never finished come out with ``complete=False``."""
-        out: list[Event] = [call.finish(None, complete=False) for call in self._open]
-        self._open = []
+        out: list[Event] = []
+        for ci in dict.fromkeys(call.choice for call in self._open):
+            self._close_calls(ci, None, out, complete=False)
         self.closed = True
         return out
 
@@ -341,8 +388,8 @@ class OpenAIChatAdapter(AdapterBase):
                 for tc, index, call_id, name, arguments in deltas:
                     if call_id is None and name is None and index is not None:
                         # The common delta: more arguments for the open call.
-                        call = self._calls.get((ci, index))
-                        if call is not None and not call.done:
+                        call = self._slots.get((ci, index))
+                        if call is not None and call.announced and not call.done:
                             if arguments:
                                 out.append(call.delta(arguments, item))
                             continue
@@ -443,12 +490,15 @@ class OpenAIResponsesAdapter(AdapterBase):
             server = kind in _SERVER_ITEMS
             call_id = item.get("call_id") or item.get("id")
             name = kind[: -len("_call")]
-        call = ToolCallState(
-            index,
-            call_id if isinstance(call_id, str) else None,
-            name if isinstance(name, str) else "",
-            server=server,
-        )
+        if not isinstance(call_id, str):
+            call_id = None
+        old = self._by_index.get(index)
+        if old is not None:
+            if old.id == call_id:
+                return  # the same item announced again: one call, one end
+            if not old.done:  # a new item where one never finished: that one is cut off
+                out.append(old.finish(raw, complete=False))
+        call = ToolCallState(index, call_id, name if isinstance(name, str) else "", server=server)
         item_id = item.get("id")
         if isinstance(item_id, str):
             self._by_item[item_id] = call

@@ -6,14 +6,14 @@ EventSource parsing rules, with no I/O and no event loop, and the
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .._core import operator
 from ..errors import SSEError
+from ._json import loads
 
 __all__ = ["DONE", "SSEDecoder", "SSEEvent", "sse_events"]
 
@@ -23,6 +23,9 @@ DONE: Final = "[DONE]"
 _line_break = re.compile(r"\r\n|\r|\n")
 _field_name = re.compile(r"[A-Za-z0-9_.-]+").fullmatch
 _BOM: Final = "\ufeff"
+_TAIL: Final = 65_536
+"""How many characters of the decoded text an :class:`SSEDecoder` keeps for ``received``
+(at least; more while one event is longer)."""
 
 
 @dataclass(slots=True)
@@ -36,6 +39,8 @@ class SSEEvent:
             events, as in a browser); ``""`` if none.
         retry: the reconnection time (ms) a ``retry:`` line in this event set, or
             ``None``.
+        terminated: ``False`` for a last event that no blank line ended (the
+            stream stopped inside it, perhaps cut off); left out of ``repr`` and ``==``.
 
     >>> SSEEvent('{"a": 1}').json()
     {'a': 1}
@@ -47,10 +52,16 @@ class SSEEvent:
     event: str = "message"
     id: str = ""
     retry: int | None = None
+    terminated: bool = field(default=True, repr=False, compare=False)
 
     def json(self) -> Any:
-        """The data parsed as JSON (``json.loads``)."""
-        return json.loads(self.data)
+        """The data parsed as JSON (``json.loads``, with the depth limit of 512).
+
+        Raises:
+            DepthLimitError: nesting deeper than 512 levels.
+            ValueError: data that is not JSON.
+        """
+        return loads(self.data, what="event data")
 
     @property
     def is_done(self) -> bool:
@@ -88,8 +99,12 @@ class SSEDecoder:
         SSEError: invalid UTF-8, a stream ending inside a UTF-8 character, a
             text chunk after an incomplete UTF-8 sequence, or (``strict``) a
             line that is not SSE. ``offset`` is a byte offset for bytes input,
-            a character offset for text input; ``received`` is the text decoded
-            so far.
+            a character offset for text input (counted from the start of the
+            stream); ``received`` is the end of the text decoded so far: the
+            event being read and at least the 65,536 characters before the
+            problem, not the whole stream (a long stream would otherwise cost
+            its size in memory).
+        TypeError: a chunk that is neither bytes nor str.
 
     Events complete only at their blank line:
 
@@ -120,16 +135,22 @@ class SSEDecoder:
         "_decoder",
         "_error",
         "_event",
+        "_event_start",
         "_id",
         "_partial",
-        "_received",
         "_started",
         "_strict",
+        "_tail",
+        "_tail_len",
+        "_tail_limit",
+        "_tail_start",
+        "_what",
         "retry",
     )
 
-    def __init__(self, *, strict: bool = True) -> None:
+    def __init__(self, *, strict: bool = True, _what: str = "SSEDecoder.feed()") -> None:
         self._strict = strict
+        self._what = _what
         self._decoder: codecs.IncrementalDecoder | None = None
         self._bytes_in = 0
         self._chars_in = 0
@@ -140,7 +161,13 @@ class SSEDecoder:
         self._event = ""
         self._id = ""
         self._block_retry: int | None = None
-        self._received: list[str] = []
+        # The end of the decoded text, for ``received``: it starts at character
+        # ``_tail_start`` of the stream; the event being read starts at ``_event_start``.
+        self._tail: list[str] = []
+        self._tail_len = 0
+        self._tail_start = 0
+        self._tail_limit = 2 * _TAIL
+        self._event_start = 0
         self._closed = False
         self._error: SSEError | None = None
         self.retry: int | None = None
@@ -159,8 +186,28 @@ class SSEDecoder:
 
     @property
     def received(self) -> str:
-        """All the text decoded so far (joined on demand)."""
-        return "".join(self._received)
+        """The end of the text decoded so far: the event being read, and at least the
+        last 65,536 characters (all of it for a shorter stream).
+
+        >>> d = SSEDecoder()
+        >>> _ = d.feed("data: 1\\n\\ndata: 2")
+        >>> d.received
+        'data: 1\\n\\ndata: 2'
+        """
+        return "".join(self._tail)
+
+    def _keep(self, text: str) -> None:
+        """Add decoded text to the tail; drop what neither the open event nor the last
+        ``_TAIL`` characters need (amortised: only once the tail doubled)."""
+        self._tail.append(text)
+        self._tail_len += len(text)
+        if self._tail_len > self._tail_limit:
+            keep_from = min(self._event_start, self._chars_in - _TAIL)
+            kept = "".join(self._tail)[max(0, keep_from - self._tail_start) :]
+            self._tail_start = self._chars_in - len(kept)
+            self._tail = [kept]
+            self._tail_len = len(kept)
+            self._tail_limit = max(2 * _TAIL, 2 * len(kept))
 
     # -- errors --------------------------------------------------------
 
@@ -201,6 +248,10 @@ class SSEDecoder:
                 )
             text = chunk
         else:
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"{self._what} takes chunks of bytes or str, not {type(chunk).__name__}"
+                )
             data = bytes(chunk)
             decoder = self._decoder
             if decoder is None:
@@ -221,8 +272,9 @@ class SSEDecoder:
             self._bytes_in += len(data)
         out: list[SSEEvent] = []
         if text:
+            before = self._chars_in
             self._chars_in += len(text)
-            self._received.append(text)
+            self._keep(text)
             if not self._started:
                 self._started = True
                 if text[0] == _BOM:
@@ -231,6 +283,10 @@ class SSEDecoder:
                 self._feed_text(text, out)
             except SSEError as exc:
                 error = exc
+            if not (self._data or self._partial or self._event):
+                self._event_start = self._chars_in  # no event open
+            elif out:
+                self._event_start = before  # the open one began in this chunk
         if error is not None:
             error.received = self.received
             self._error = error
@@ -359,6 +415,7 @@ class SSEDecoder:
                 self._lines([line], out, line)
             if self._data:
                 self._lines([""], out, "")
+                out[-1].terminated = False  # no blank line ended it
         except SSEError as exc:
             raise self._fail(exc) from None
         return out
@@ -399,7 +456,7 @@ async def sse_events(
     >>> drain(pipe([": ping\\n\\nevent: error\\ndata: {}\\n\\n"], sse_events()))
     [SSEEvent(data='{}', event='error', id='', retry=None)]
     """
-    decoder = SSEDecoder(strict=strict)
+    decoder = SSEDecoder(strict=strict, _what="sse_events()")
     async for chunk in source:
         for event in decoder.feed(chunk):
             if stop_at_done and event.is_done:

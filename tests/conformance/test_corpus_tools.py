@@ -434,18 +434,20 @@ async def test_breaking_after_the_first_call_closes_the_sdk_response(
 async def test_breaking_after_the_first_result_closes_the_sdk_response(
     name: str, provider: str
 ) -> None:
-    """run_tools() reads ahead of its consumer, so the body stalls (as a model still
-    generating would) after the chunk that starts the second call, which finishes the
-    first: the first result must arrive while the response is still open."""
+    """run_tools() reads ahead of its consumer, so the body stalls (as a server still
+    sending would) after the chunk with the finish reason, which finishes the calls (Chat
+    Completions has no per-call end): the first result must arrive while the response
+    is still open, and stopping then closes it."""
     case = sdk_case(name)
     chunks = MockServer(case).chunks
-    second = next(i for i, c in enumerate(chunks) if b'"index":1,"id"' in c)
-    server = MockServer(case, stall_after=second + 1)
+    finish = next(i for i, c in enumerate(chunks) if b'"finish_reason":"tool_calls"' in c)
+    server = MockServer(case, stall_after=finish + 1)
     tools = registry(case)
-    async with pipe(await sdk_stream(provider, server), run_tools(tools)) as s:
-        async for result in s:
-            assert result.value == GetWeatherArgs(city="Edinburgh", country="GB", units="c")
-            break
+    with anyio.fail_after(30):  # a guard against a hang, not a timing assertion
+        async with pipe(await sdk_stream(provider, server), run_tools(tools)) as s:
+            async for result in s:
+                assert result.value == GetWeatherArgs(city="Edinburgh", country="GB", units="c")
+                break
     (served,) = server.served
     assert served.closed
-    assert served.sent == second + 1 < len(server.chunks)
+    assert served.sent == finish + 1 < len(server.chunks)

@@ -148,19 +148,17 @@ def test_chat_list_typed_content() -> None:  # Mistral
     assert events == [ReasoningDelta("hm"), TextDelta("Hi"), TextDelta("!")]
 
 
-def test_chat_tool_calls_finish_at_the_next_call_and_at_finish_reason() -> None:
+def test_chat_tool_calls_finish_only_at_finish_reason() -> None:
     a = OpenAIChatAdapter()
     first = a.feed(chunk(delta(tool_calls=[tool(0, id="c1", name="f", args="")])))
     assert first == [ToolCallStarted(0, "c1", "f")]
     assert a.feed(chunk(delta(tool_calls=[tool(0, args='{"x"')]))) == [ToolCallDelta(0, '{"x"')]
     assert a.feed(chunk(delta(tool_calls=[tool(0, args=": 1}")]))) == [ToolCallDelta(0, ": 1}")]
     second = a.feed(chunk(delta(tool_calls=[tool(1, id="c2", name="g", args="{}")])))
-    assert second == [
-        ToolCallDone(0, "c1", "f", '{"x": 1}', {"x": 1}),
-        ToolCallStarted(1, "c2", "g"),
-        ToolCallDelta(1, "{}"),
-    ]
+    # Another call starting says nothing about the first one: it stays open.
+    assert second == [ToolCallStarted(1, "c2", "g"), ToolCallDelta(1, "{}")]
     assert a.feed(chunk(delta(finish="tool_calls"))) == [
+        ToolCallDone(0, "c1", "f", '{"x": 1}', {"x": 1}),
         ToolCallDone(1, "c2", "g", "{}", {}),
         Finished("tool_calls"),
     ]
@@ -231,11 +229,125 @@ def test_chat_tool_calls_in_several_choices() -> None:
     ]
 
 
-def test_chat_interleaved_tool_calls_are_refused() -> None:
+def test_chat_calls_announced_first_and_arguments_sent_afterwards() -> None:
+    # Issue #11: call 0 used to be finished (with no arguments) when call 1 appeared.
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(
+            delta(
+                tool_calls=[
+                    tool(0, id="c0", name="search", args=""),
+                    tool(1, id="c1", name="get_time", args=""),
+                ]
+            )
+        ),
+        chunk(delta(tool_calls=[tool(0, args='{"query": "weather in Oslo", "limit": 1}')])),
+        chunk(delta(tool_calls=[tool(1, args='{"city": "Oslo"}')])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert of(ToolCallDone, events) == [
+        ToolCallDone(0, "c0", "search", *_args('{"query": "weather in Oslo", "limit": 1}')),
+        ToolCallDone(1, "c1", "get_time", *_args('{"city": "Oslo"}')),
+    ]
+    assert type(events[-1]) is Finished
+
+
+def test_chat_interleaved_fragments_of_several_calls_assemble() -> None:
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="f", args='{"x": ')])),
+        chunk(delta(tool_calls=[tool(1, id="b", name="g", args='{"y": ')])),
+        chunk(delta(tool_calls=[tool(0, args="1}"), tool(1, args="2}")])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert of(ToolCallDone, events) == [
+        ToolCallDone(0, "a", "f", *_args('{"x": 1}')),
+        ToolCallDone(1, "b", "g", *_args('{"y": 2}')),
+    ]
+
+
+def _args(text: str) -> tuple[str, Any]:
+    return text, json.loads(text)
+
+
+def test_chat_parallel_calls_sharing_index_zero() -> None:
+    # Groq, Ollama, xAI: each call whole, all at index 0, distinct ids (issue #12).
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="weather", args='{"city":"Paris"}')])),
+        chunk(delta(tool_calls=[tool(0, id="b", name="weather", args='{"city":"Tokyo"}')])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert of(ToolCallStarted, events) == [
+        ToolCallStarted(0, "a", "weather"),
+        ToolCallStarted(1, "b", "weather"),
+    ]
+    assert of(ToolCallDone, events) == [
+        ToolCallDone(0, "a", "weather", *_args('{"city":"Paris"}')),
+        ToolCallDone(1, "b", "weather", *_args('{"city":"Tokyo"}')),
+    ]
+
+
+def test_chat_id_and_name_resent_on_every_delta() -> None:
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="f", args='{"x"')])),
+        chunk(delta(tool_calls=[tool(0, id="a", name="f", args=": 1}")])),
+        chunk(delta(tool_calls=[tool(1, id="b", name="g", args="{}")])),
+        chunk(delta(tool_calls=[tool(1, id="b", name="g", args="")])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert len(of(ToolCallStarted, events)) == 2
+    assert of(ToolCallDone, events) == [
+        ToolCallDone(0, "a", "f", *_args('{"x": 1}')),
+        ToolCallDone(1, "b", "g", *_args("{}")),
+    ]
+
+
+def test_chat_name_sent_in_pieces_is_joined() -> None:
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="get_")])),
+        chunk(delta(tool_calls=[tool(0, name="time")])),
+        chunk(delta(tool_calls=[tool(0, args='{"city": "Oslo"}')])),
+        chunk(delta(finish="tool_calls")),
+    )
+    # Announced once the name is complete: when the arguments begin.
+    assert events[0] == ToolCallStarted(0, "a", "get_time")
+    assert of(ToolCallDone, events) == [
+        ToolCallDone(0, "a", "get_time", *_args('{"city": "Oslo"}'))
+    ]
+
+
+def test_chat_whole_name_resent_growing_is_not_doubled() -> None:
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="get")])),
+        chunk(delta(tool_calls=[tool(0, name="get_time", args="{}")])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert of(ToolCallDone, events) == [ToolCallDone(0, "a", "get_time", "{}", {})]
+
+
+def test_chat_a_whole_call_in_one_chunk() -> None:
+    events = run(
+        OpenAIChatAdapter(),
+        chunk(delta(tool_calls=[tool(0, id="a", name="f", args='{"q": 1}')])),
+        chunk(delta(finish="tool_calls")),
+    )
+    assert events == [
+        ToolCallStarted(0, "a", "f"),
+        ToolCallDelta(0, '{"q": 1}'),
+        ToolCallDone(0, "a", "f", *_args('{"q": 1}')),
+        Finished("tool_calls"),
+    ]
+
+
+def test_chat_arguments_after_the_choice_finished_are_refused() -> None:
     a = OpenAIChatAdapter()
-    a.feed(chunk(delta(tool_calls=[tool(0, id="a", name="f", args="{")])))
-    a.feed(chunk(delta(tool_calls=[tool(1, id="b", name="g", args="{")])))
-    with pytest.raises(ProviderFormatError, match="interleaved"):
+    a.feed(chunk(delta(tool_calls=[tool(0, id="a", name="f", args="{}")])))
+    a.feed(chunk(delta(finish="tool_calls")))
+    with pytest.raises(ProviderFormatError, match="after the choice finished"):
         a.feed(chunk(delta(tool_calls=[tool(0, args="}")])))
 
 

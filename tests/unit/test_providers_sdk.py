@@ -183,10 +183,10 @@ def test_a_chat_stream_takes_the_fast_path_with_the_same_events(slow: list[Any])
         ToolCallStarted,
         ToolCallDelta,
         ToolCallDelta,
-        ToolCallDone,
         ToolCallStarted,
         ToolCallDelta,
         ToolCallDelta,
+        ToolCallDone,
         ToolCallDone,
         Finished,
         Usage,
@@ -288,24 +288,49 @@ def test_chat_a_call_whose_id_and_name_come_late(slow: list[Any]) -> None:
     objects = chat(
         chunk(choice(tool_calls=[call(0, args="{")])),  # started without id or name
         chunk(choice(tool_calls=[call(0, "call_1", "f", "}")])),
-        chunk(choice(tool_calls=[call(0, "call_x", "g")])),  # too late: the first ones stay
+        chunk(choice(tool_calls=[call(0, "call_1", "f")])),  # resent: the same call
         chunk(choice(finish="tool_calls")),
     )
     events = same_events(OpenAIChatAdapter, objects)
     assert slow == []
-    done = events[-2]
-    assert type(done) is ToolCallDone
+    (done,) = [e for e in events if type(e) is ToolCallDone]
     assert (done.id, done.name, done.arguments) == ("call_1", "f", "{}")
 
 
-def test_chat_interleaved_calls_fail_the_same_way(slow: list[Any]) -> None:
+def test_chat_parallel_calls_at_one_index_take_the_same_path(slow: list[Any]) -> None:
+    objects = chat(
+        chunk(choice(tool_calls=[call(0, "a", "f", '{"x": 1}')])),
+        chunk(choice(tool_calls=[call(0, "b", "g", '{"y": 2}')])),
+        chunk(choice(finish="tool_calls")),
+    )
+    events = same_events(OpenAIChatAdapter, objects)
+    assert slow == []
+    done = [(e.index, e.id, e.name, e.parsed) for e in events if type(e) is ToolCallDone]
+    assert done == [(0, "a", "f", {"x": 1}), (1, "b", "g", {"y": 2})]
+
+
+def test_chat_interleaved_calls_assemble_the_same_way(slow: list[Any]) -> None:
     objects = chat(
         chunk(choice(tool_calls=[call(0, "a", "f", "{")])),
         chunk(choice(tool_calls=[call(1, "b", "g", "{")])),
         chunk(choice(tool_calls=[call(0, args="}")])),
+        chunk(choice(tool_calls=[call(1, args="}")])),
+        chunk(choice(finish="tool_calls")),
     )
     events = same_events(OpenAIChatAdapter, objects)
-    assert len(events) == 5  # the error came at the third chunk
+    done = [(e.id, e.arguments) for e in events if type(e) is ToolCallDone]
+    assert done == [("a", "{}"), ("b", "{}")]
+    assert slow == []
+
+
+def test_chat_arguments_after_the_finish_fail_the_same_way(slow: list[Any]) -> None:
+    objects = chat(
+        chunk(choice(tool_calls=[call(0, "a", "f", "{")])),
+        chunk(choice(finish="tool_calls")),
+        chunk(choice(tool_calls=[call(0, args="}")])),
+    )
+    events = same_events(OpenAIChatAdapter, objects)
+    assert len(events) == 4  # the error came at the third chunk
     assert slow == []
 
 

@@ -381,14 +381,18 @@ class Engine:
         top = self.stack[-1]
         key = ev.key
         keys = top.keys
-        if keys is None:
-            top.keys = {key}
-            return False
         top.dup = None
+        if keys is None:
+            top.keys = keys = set()
         if key not in keys:
             keys.add(key)
-            return False
-        error = duplicate_key_error(ev.path, self._received())
+            if key.isascii() or top.kind != OBJECT or _encodes(key):
+                return False
+            error = self._bad_extra_key(top, ev.path)
+            if error is None:
+                return False
+        else:
+            error = duplicate_key_error(ev.path, self._received())
         if not self.collect:
             raise error
         # Keep the first value (shown values never change) and fail the document.
@@ -400,6 +404,24 @@ class Engine:
         if self._record is not None:
             self._record.append(FieldEvent(ev.path, key, error))
         return False
+
+    def _bad_extra_key(self, top: Frame, path: Path) -> StreamValidationError | None:
+        """The error for an extra key with a lone surrogate, or ``None`` if it is not one.
+
+        ``model_validate`` refuses such a key as an extra (``string_unicode``: an
+        extra's key must be valid Unicode) but accepts it as a field's alias, an
+        ignored key or a dict key; it is refused here when it completes, at its
+        path, rather than shown in snapshots (which pydantic cannot serialise) and
+        refused at the end."""
+        plan: ObjectPlan = top.plan  # type: ignore[assignment]
+        key = path[-1]
+        if plan.opaque or plan.extra == "ignore" or key in plan.by_key:
+            return None
+        title = getattr(plan.cls, "__name__", "Model")
+        exc = ValidationError.from_exception_data(
+            title, [{"type": "string_unicode", "loc": (), "input": key}]
+        )
+        return validation_error(path, key, exc, self._received())
 
     def _child(self, top: Frame, key: Any) -> tuple[Slot, Any]:
         """The slot a child of ``top`` at ``key`` goes into, and its display key."""
@@ -691,6 +713,15 @@ class Engine:
             child = make(f, key, child)
             key = f.dkey
         return child
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def duplicate_key_error(path: Path, received: str) -> StreamValidationError:

@@ -45,6 +45,13 @@ repeat raises :class:`~streamops.StreamValidationError` as soon as the key
 completes, at its path, with error type ``"duplicate_key"``. A first value that
 is itself invalid fails first, where it is. With ``on_error="collect"`` the
 first value is kept, the repeat's value is dropped and ``close()`` raises.
+
+**An extra's key must be valid Unicode.** ``json.loads`` keeps a lone
+surrogate escape (``"\\ud800"``) as it is, and the final value is
+``model_validate`` of what it reads: that accepts lone surrogates in strings,
+dict keys and ignored keys, but refuses one in the key of an extra
+(``string_unicode``). Such a key is refused when it completes, at its path
+(``extra="allow"`` or ``"forbid"``), under the same rule as a repeated key.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from ._core import (
     pumping,
     stream,
 )
-from .errors import StreamTimeoutError
+from .errors import StreamopsError, StreamTimeoutError
 
 if TYPE_CHECKING:
     from starlette.responses import StreamingResponse
@@ -441,7 +441,17 @@ async def _throttled(
                 break
             if item is not TIMED_OUT:
                 if core is not None:
-                    if not core.feed(item):
+                    try:
+                        changed = core.feed(item)
+                    except StreamopsError as exc:
+                        # Its events show all before the error (what was held included).
+                        before, exc.events = list(exc.events), ()
+                        if not before and pending is not _NOTHING:
+                            before = [build(pending)]
+                        for held in before:
+                            yield held
+                        raise
+                    if not changed:
                         continue
                     item = True
                 if anyio.current_time() < next_at:
@@ -454,7 +464,15 @@ async def _throttled(
             pending = _NOTHING
             yield build(item)
             next_at = anyio.current_time() + interval
-    finals = core.close() if core is not None else []
+    try:
+        finals = core.close() if core is not None else []
+    except StreamopsError as exc:
+        finals, exc.events = exc.events, ()
+        if not finals and pending is not _NOTHING:
+            finals = [build(pending)]
+        for final in finals:
+            yield final
+        raise
     if finals:
         for final in finals:
             yield final

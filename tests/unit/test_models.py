@@ -911,3 +911,43 @@ def test_lone_surrogates_model_validate_accepts_are_accepted(
     assert out[-1] == Extras.model_validate(json.loads(text))
     for snap in out:
         snap.model_dump()
+
+
+def test_a_discriminator_that_is_an_object_or_array_is_a_validation_error() -> None:
+    class Cat(BaseModel):
+        kind: Literal["cat"]
+
+    class Dog(BaseModel):
+        kind: Literal["dog"]
+
+    class Pets(BaseModel):
+        pet: Cat | Dog = Field(discriminator="kind")
+
+    for text in ('{"pet": {"kind": {"a": 1}}}', '{"pet": {"kind": [1]}}'):
+        with pytest.raises(ValidationError) as reference:
+            Pets.model_validate_json(text)
+        for chunks in ([text], list(text)):
+            with pytest.raises(StreamValidationError) as info:  # was a bare TypeError
+                hydrate(Pets, chunks)
+            assert info.value.path == ("pet",)
+            assert info.value.errors[0]["type"] == reference.value.errors()[0]["type"]
+
+
+def test_a_container_a_field_cannot_hold_is_shown_only_once_valid(
+    chunking: Callable[[str], list[str]],
+) -> None:
+    class Typed(BaseModel):
+        numbers: list[int] = []
+        count: int | None = None
+        raw: Any = None
+
+    text = '{"raw": {"a": [1]}, "numbers": {"x": 1}}'
+    h: ModelHydrator[Any] = ModelHydrator(Typed)
+    with pytest.raises(StreamValidationError) as info:
+        for chunk in chunking(text):
+            if h.feed(chunk):
+                snap = h.snapshot()
+                assert snap.numbers is None
+                snap.model_dump()  # no serializer warning (warnings are errors here)
+    assert info.value.path == ("numbers",)
+    assert all(s.numbers is None for s in info.value.events)

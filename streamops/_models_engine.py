@@ -247,6 +247,7 @@ class Frame:
         "extra",
         "failed",
         "frozen",
+        "hidden",
         "keys",
         "kind",
         "log",
@@ -266,6 +267,7 @@ class Frame:
         self.dkey = dkey
         self.failed = False
         self.frozen = False  # some shown children are (invalid) frames, built when shown
+        self.hidden = False  # not shown while open (see Engine._start)
         self.extra: dict[str, Any] | None = None
         self.log: list[Event] | None = None
         self.keys: set[str] | None = None  # the keys seen so far (objects)
@@ -288,6 +290,7 @@ class Engine:
         "_pending",
         "_received",
         "_record",
+        "_reopened",
         "_sbox",
         "_sdkey",
         "_sframe",
@@ -298,6 +301,7 @@ class Engine:
         "error",
         "root",
         "root_frame",
+        "shown_before_error",
         "stack",
         "value",
     )
@@ -330,7 +334,12 @@ class Engine:
         self._sshow = False
         self._sdkey: Any = None
         self._pending: Frame | None = None  # the undecided discriminated union, if any
-        self._dups: list[StreamValidationError] = []  # repeated keys (on_error="collect")
+        self._dups: list[StreamValidationError] = []  # refused keys (on_error="collect")
+        # After a StreamValidationError from process(): whether what a snapshot shows
+        # changed in that call before the error position (the engine then shows exactly
+        # what came before it, see _restore).
+        self.shown_before_error = False
+        self._reopened = False
 
     # -- events ----------------------------------------------------------------
 
@@ -349,9 +358,13 @@ class Engine:
                 return False
         changed = False
         handle = self.handle
-        for ev in events:
-            if handle(ev):
-                changed = True
+        try:
+            for ev in events:
+                if handle(ev):
+                    changed = True
+        except StreamValidationError:
+            self.shown_before_error = changed or self._reopened
+            raise
         return changed
 
     def handle(self, ev: Event) -> bool:
@@ -381,14 +394,18 @@ class Engine:
         top = self.stack[-1]
         key = ev.key
         keys = top.keys
-        if keys is None:
-            top.keys = {key}
-            return False
         top.dup = None
+        if keys is None:
+            top.keys = keys = set()
         if key not in keys:
             keys.add(key)
-            return False
-        error = duplicate_key_error(ev.path, self._received())
+            if key.isascii() or top.kind != OBJECT or _encodes(key):
+                return False
+            error = self._bad_extra_key(top, ev.path)
+            if error is None:
+                return False
+        else:
+            error = duplicate_key_error(ev.path, self._received())
         if not self.collect:
             raise error
         # Keep the first value (shown values never change) and fail the document.
@@ -400,6 +417,24 @@ class Engine:
         if self._record is not None:
             self._record.append(FieldEvent(ev.path, key, error))
         return False
+
+    def _bad_extra_key(self, top: Frame, path: Path) -> StreamValidationError | None:
+        """The error for an extra key with a lone surrogate, or ``None`` if it is not one.
+
+        ``model_validate`` refuses such a key as an extra (``string_unicode``: an
+        extra's key must be valid Unicode) but accepts it as a field's alias, an
+        ignored key or a dict key; it is refused here when it completes, at its
+        path, rather than shown in snapshots (which pydantic cannot serialise) and
+        refused at the end."""
+        plan: ObjectPlan = top.plan  # type: ignore[assignment]
+        key = path[-1]
+        if plan.opaque or plan.extra == "ignore" or key in plan.by_key:
+            return None
+        title = getattr(plan.cls, "__name__", "Model")
+        exc = ValidationError.from_exception_data(
+            title, [{"type": "string_unicode", "loc": (), "input": key}]
+        )
+        return validation_error(path, key, exc, self._received())
 
     def _child(self, top: Frame, key: Any) -> tuple[Slot, Any]:
         """The slot a child of ``top`` at ``key`` goes into, and its display key."""
@@ -450,15 +485,41 @@ class Engine:
         return show
 
     def _scalar(self, ev: Scalar) -> bool:
+        sframe = self._sframe
         self._sframe = None
         path = ev.path
-        if not self.stack:
-            if self.done:
-                return False
-            return self._complete(None, self.root, None, path, ev.value, MISSING)
-        top = self.stack[-1]
-        slot, dkey = self._child(top, path[-1])
-        return self._complete(top, slot, dkey, path, ev.value, MISSING)
+        try:
+            if not self.stack:
+                if self.done:
+                    return False
+                return self._complete(None, self.root, None, path, ev.value, MISSING)
+            top = self.stack[-1]
+            slot, dkey = self._child(top, path[-1])
+            return self._complete(top, slot, dkey, path, ev.value, MISSING)
+        except StreamValidationError:
+            self._reopened = self._reopen(ev, sframe)
+            raise
+
+    def _reopen(self, ev: Scalar, sframe: Frame | None) -> bool:
+        """After ``ev`` failed validation: show a string as open with all its text (what came
+        before the error position, its closing quote), whether or not its fragments had
+        arrived; return True if that shows more than before."""
+        value = ev.value
+        stack = self.stack
+        if value.__class__ is not str or not stack:
+            return False
+        top = stack[-1]
+        slot, dkey = self._child(top, ev.path[-1])
+        if dkey is None or not slot.plan.shows_text:
+            return False
+        if sframe is top and self._sshow and self._sbox[0] == value:
+            self._sframe = sframe  # its fragments had all arrived: shown as it was
+            return False
+        self._sframe = top
+        self._sbox = [value]
+        self._sshow = True
+        self._sdkey = dkey
+        return True
 
     def _start(self, path: Path, is_obj: bool) -> bool:
         stack = self.stack
@@ -478,6 +539,8 @@ class Engine:
             plan = slot.plan.for_object() if is_obj else slot.plan.for_array()
             kind = plan.kind
         frame = Frame(kind, plan, slot, path, dkey, is_obj)
+        if plan is RAW_PLAN and dkey is not None and not slot.plan.shows(is_obj):
+            frame.hidden = True  # its type cannot hold this: shown only once valid
         if kind == TAGGED and self._pending is None:
             frame.log = []
             self._pending = frame
@@ -491,9 +554,22 @@ class Engine:
     def _end(self) -> bool:
         stack = self.stack
         f = stack.pop()
-        parent = stack[-1] if stack else None
         if f.kind == SKIP:
             return False
+        depth = len(stack)
+        try:
+            return self._close(f)
+        except StreamValidationError:
+            # Show what came before the error position: the container still open.
+            del stack[depth:]
+            stack.append(f)
+            self._sframe = None
+            raise
+
+    def _close(self, f: Frame) -> bool:
+        """The container ``f`` ended (popped): validate it, then complete it in its parent."""
+        stack = self.stack
+        parent = stack[-1] if stack else None
         if f is self._pending:
             self._pending = None
         inst = MISSING
@@ -655,21 +731,29 @@ class Engine:
         self._pending = None
         variant = plan.variant(tag)
         if variant is None or variant.kind != OBJECT:
-            pending.kind = RAW  # validated as a whole when it completes
             if variant is None and pending.slot.validator is not None:
                 try:  # let pydantic word the error (union_tag_invalid)
                     pending.slot.validator.validate_python({plan.key: tag}, context=self._context)
                 except ValidationError as exc:
                     self._fail(pending.path, tag, exc, parent_frame=pending, value_path=tag_path)
+            pending.kind = RAW  # validated as a whole when it completes
             pending.disp[tag_path[-1]] = tag
             return True
         stack = self.stack
+        depth = len(stack)
         assert stack[-1] is pending
         stack[-1] = Frame(OBJECT, variant, pending.slot, pending.path, pending.dkey, True)
         self._sframe = None
         handle = self.handle
-        for ev in log:  # ends with the discriminator's own Scalar
-            handle(ev)
+        try:
+            for ev in log:  # ends with the discriminator's own Scalar
+                handle(ev)
+        except StreamValidationError:
+            # Show what came before the error position: the union still undecided.
+            del stack[depth - 1 :]
+            stack.append(pending)
+            self._sframe = None
+            raise
         return True
 
     # -- snapshots ---------------------------------------------------------------
@@ -690,7 +774,18 @@ class Engine:
         for f in reversed(stack):
             child = make(f, key, child)
             key = f.dkey
+            if f.hidden:
+                child = MISSING
         return child
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def duplicate_key_error(path: Path, received: str) -> StreamValidationError:

@@ -257,6 +257,11 @@ class Plan:
         """The plan to use when the value turns out to be a JSON array."""
         return RAW_PLAN
 
+    def shows(self, is_obj: bool) -> bool:
+        """Whether a JSON object (``is_obj``) or array is shown while it arrives: only where
+        the type can hold one (a dict in a ``list[int]`` field is shown only once valid)."""
+        return (self.for_object() if is_obj else self.for_array()) is not RAW_PLAN
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
@@ -281,6 +286,9 @@ class RawPlan(Plan):
 
     def for_array(self) -> Plan:
         return self
+
+    def shows(self, is_obj: bool) -> bool:
+        return True
 
 
 RAW_PLAN: Final = RawPlan()
@@ -380,7 +388,7 @@ class DictPlan(Plan):
 class UnionPlan(Plan):
     """A plain union: the JSON kind (object, array, scalar) picks the variant when it can."""
 
-    __slots__ = ("_arr", "_obj", "choices")
+    __slots__ = ("_arr", "_obj", "_shows", "choices")
 
     def __init__(self, choices: list[Plan]) -> None:
         super().__init__(UNION, any(c.shows_text for c in choices))
@@ -389,6 +397,10 @@ class UnionPlan(Plan):
         arrs = [c for c in choices if c.for_array() is not RAW_PLAN or c is RAW_PLAN]
         self._obj = objs[0].for_object() if len(objs) == 1 else RAW_PLAN
         self._arr = arrs[0].for_array() if len(arrs) == 1 else RAW_PLAN
+        self._shows = (any(c.shows(False) for c in choices), any(c.shows(True) for c in choices))
+
+    def shows(self, is_obj: bool) -> bool:
+        return self._shows[is_obj]
 
     def for_object(self) -> Plan:
         return self._obj
@@ -417,6 +429,8 @@ class TaggedPlan(Plan):
 
     def variant(self, value: Any) -> Plan | None:
         """The plan for the discriminator value ``value`` (raw JSON), or ``None``."""
+        if value.__class__ is dict or value.__class__ is list:
+            return None  # (unhashable; never a tag)
         tag = self.lookup.get((type(value), value), _MISSING)
         if tag is _MISSING:
             return None

@@ -17,7 +17,8 @@ How a snapshot shows a field:
   only once complete **and valid** (never ``12`` before ``123``, never a
   prefix of a literal);
 * a list grows element by element; an open nested object is a ``Partial`` of
-  its own type;
+  its own type; an object or array where the field's type cannot hold one
+  (a ``{`` for a ``list[int]``) is not shown while open;
 * a completed value is its **validated** value: a completed nested model is an
   instance of the real model class (``isinstance(v, Partial)`` is False), an
   enum field holds the enum member. Snapshot objects are never the final value.
@@ -29,8 +30,11 @@ read (see :class:`ModelHydrator`).
 Each value is validated against its real type (constraints, field validators)
 the moment it completes; a failure raises :class:`~streamops.StreamValidationError`
 at once (``path``, ``value``, pydantic's ``errors``, ``.received``), so the
-caller can stop the generation. The whole object finally goes through the
-model's own validation (model validators, defaults, required fields).
+caller can stop the generation. Like a JSON error, whatever the chunking: what
+came before the error position (where the bad value completes) is delivered
+first, then the error (see :func:`partial`, :func:`items`, :func:`field_events`).
+The whole object finally goes through the model's own validation (model
+validators, defaults, required fields).
 Completed subtrees are validated once and reused, so per-chunk cost is bounded
 by the open path, not the document.
 
@@ -45,12 +49,19 @@ repeat raises :class:`~streamops.StreamValidationError` as soon as the key
 completes, at its path, with error type ``"duplicate_key"``. A first value that
 is itself invalid fails first, where it is. With ``on_error="collect"`` the
 first value is kept, the repeat's value is dropped and ``close()`` raises.
+
+**An extra's key must be valid Unicode.** ``json.loads`` keeps a lone
+surrogate escape (``"\\ud800"``) as it is, and the final value is
+``model_validate`` of what it reads: that accepts lone surrogates in strings,
+dict keys and ignored keys, but refuses one in the key of an extra
+(``string_unicode``). Such a key is refused when it completes, at its path
+(``extra="allow"`` or ``"forbid"``), under the same rule as a repeated key.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
+from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeVar, overload
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr
@@ -70,7 +81,7 @@ from ._models_engine import (
     realize,
 )
 from ._models_plan import OBJECT, ObjectPlan, Slot, root_slot
-from .errors import JSONStreamError, StreamValidationError
+from .errors import JSONStreamError, StreamopsError, StreamValidationError
 from .json._events import Path, Scalar, StartArray, StartObject
 from .json._parser import JSONParser
 from .json.paths import WILDCARD, PathMatcher, parse_pattern
@@ -366,7 +377,7 @@ class ModelHydrator(Generic[M]):
     (True, Pet(name='Biscuit', age=12), [])
     """
 
-    __slots__ = ("_delivered", "_engine", "_events", "_parser", "_slot", "_tracker")
+    __slots__ = ("_delivered", "_dirty", "_engine", "_events", "_parser", "_slot", "_tracker")
 
     def __init__(
         self,
@@ -394,6 +405,7 @@ class ModelHydrator(Generic[M]):
             context=context,
         )
         self._delivered = False
+        self._dirty = False  # what a snapshot shows changed since the last snapshot()
 
     def _received(self) -> str:
         return self._parser.received
@@ -418,22 +430,41 @@ class ModelHydrator(Generic[M]):
         return _to_path(path) in self._tracker.completed
 
     def feed(self, chunk: Chunk) -> bool:
-        """Parse a chunk; return True if a snapshot taken now would show something new.
+        """Parse a chunk; return True if a snapshot taken now would show something new
+        (since the last :meth:`snapshot`).
 
-        On malformed JSON, the values before the error position are validated
-        first (an invalid one raises its own error: it comes first), then the
-        error is raised with ``events`` holding the snapshot that shows them,
-        if the chunk changed anything.
+        On an error, whatever the chunking: the error's ``events`` hold one
+        snapshot showing everything before the error position, unless the last
+        :meth:`snapshot` already showed exactly that. For malformed JSON, the
+        values before the error position are validated first (an invalid one
+        raises its own error: it comes first in the text). For an invalid value,
+        the position is where the value completes: the snapshot shows the
+        fields completed before it, and, for a string field, its text as an
+        open string (its characters came before its closing quote).
         """
         try:
             events = self._parser.feed(chunk)
         except JSONStreamError as exc:
-            changed = self._engine.process(exc.events) if exc.events else False
-            exc.events = (self.snapshot(),) if changed else ()
-            raise
-        if not events:
-            return False
-        return self._engine.process(events)
+            self._fail(exc)
+        if events:
+            self._process(events)
+        return self._dirty
+
+    def _process(self, events: Sequence[Any]) -> None:
+        try:
+            if self._engine.process(events):
+                self._dirty = True
+        except StreamValidationError as exc:
+            if self._engine.shown_before_error:
+                self._dirty = True
+            self._fail(exc)
+
+    def _fail(self, exc: StreamopsError) -> NoReturn:
+        """Raise ``exc`` with the snapshot showing what came before it (if not shown yet)."""
+        if exc.__class__ is not StreamValidationError and exc.events:
+            self._process(exc.events)  # (an invalid value there comes first)
+        exc.events = (self.snapshot(),) if self._dirty else ()
+        raise exc
 
     def take_events(self) -> list[FieldEvent]:
         """The :class:`FieldEvent` s recorded since the last call (with ``events=True``)."""
@@ -447,6 +478,7 @@ class ModelHydrator(Generic[M]):
     def snapshot(self) -> Any:
         """The current ``Partial[Model]``, or the validated ``Model`` once complete."""
         engine = self._engine
+        self._dirty = False
         if engine.done and engine.error is None:
             self._delivered = True
             return engine.value
@@ -518,12 +550,15 @@ class ModelHydrator(Generic[M]):
             IncompleteJSONError: the text ended before the object did.
             StreamValidationError: with ``on_error="collect"``, if any value was invalid.
         """
-        events = self._parser.close()
+        try:
+            events = self._parser.close()
+        except JSONStreamError as exc:
+            self._fail(exc)
         if events:
-            self._engine.process(events)
+            self._process(events)
         engine = self._engine
         if engine.error is not None:
-            raise engine.error
+            self._fail(engine.error)
         if self._delivered:
             return []
         self._delivered = True
@@ -577,8 +612,12 @@ class ItemHydrator(Generic[M]):
         return self._parser.received
 
     def feed(self, chunk: Chunk) -> list[M]:
-        """Parse a chunk; return the elements it completed (on malformed JSON, those
-        before the error position are the error's ``events``)."""
+        """Parse a chunk; return the elements it completed.
+
+        On an error (malformed JSON or an invalid element), the elements
+        completed before the error position are the error's ``events``,
+        whatever the chunking.
+        """
         try:
             events = self._parser.feed(chunk)
         except JSONStreamError as exc:
@@ -588,10 +627,23 @@ class ItemHydrator(Generic[M]):
 
     def close(self) -> list[M]:
         """End the input; return the elements completed by its very end."""
-        return self._route(self._parser.close())
+        try:
+            events = self._parser.close()
+        except JSONStreamError as exc:
+            exc.events = self._route(exc.events) if exc.events else ()
+            raise
+        return self._route(events)
 
     def _route(self, events: Sequence[Any]) -> list[M]:
         out: list[M] = []
+        try:
+            self._route_into(out, events)
+        except StreamValidationError as exc:
+            exc.events = out  # the elements before it
+            raise
+        return out
+
+    def _route_into(self, out: list[M], events: Sequence[Any]) -> None:
         engine = self._engine
         depth = self._depth
         for ev in events:
@@ -611,7 +663,6 @@ class ItemHydrator(Generic[M]):
             if engine.done:
                 out.append(engine.value)
                 engine = self._engine = None
-        return out
 
 
 # --- operators ---------------------------------------------------------------------
@@ -647,6 +698,12 @@ def partial(
             required fields are missing at the end (naming them).
         JSONStreamError: malformed JSON; IncompleteJSONError if the text ends early.
 
+    Before an error, one snapshot shows everything before its position, unless
+    the last one yielded already did; for an invalid value the position is
+    where it completes, so the fields before it are shown, and an invalid
+    string field with all its text. The last snapshot and the error are the
+    same however the text was cut.
+
     Strings grow; the number appears once complete; the last item is the model:
 
     >>> from pydantic import BaseModel, Field
@@ -661,12 +718,18 @@ def partial(
     Partial[City](name='Paris', population=None)
     City(name='Paris', population=2102650)
 
-    An invalid value stops the stream when it completes:
+    An invalid value stops the stream when it completes, after a snapshot of what came
+    before it:
 
-    >>> drain(pipe(['{"name": "Rome", "population": -', '1, "mayor": "...'], partial(City)))
-    Traceback (most recent call last):
-    ...
-    streamops.errors.StreamValidationError: Input should be greater than or equal to 0 ...
+    >>> from streamops import StreamValidationError, iterate
+    >>> try:
+    ...     for x in iterate(['{"name": "Rome", "population": -1, "mayor": "...'],
+    ...                      partial(City)):
+    ...         print(repr(x))
+    ... except StreamValidationError as exc:
+    ...     print(exc.path, exc.errors[0]["type"])
+    Partial[City](name='Rome', population=None)
+    ('population',) greater_than_equal
     """
     _root_object_slot(model)  # fail early on a type that cannot be hydrated
 
@@ -716,7 +779,8 @@ def items(
         validated elements, in document order.
 
     Raises:
-        StreamValidationError: an element is invalid.
+        StreamValidationError: an element is invalid (after every element
+            completed before it, whatever the chunking).
 
     >>> from pydantic import BaseModel
     >>> from streamops import drain, pipe
@@ -743,11 +807,11 @@ async def _items(
     core: ItemHydrator[Any] = ItemHydrator(
         model, path, context=context, lenient=lenient, max_depth=max_depth
     )
-    failed: JSONStreamError | None = None
+    failed: StreamopsError | None = None
     async for chunk in source:
         try:
             found = core.feed(chunk)
-        except JSONStreamError as exc:
+        except StreamopsError as exc:
             failed = exc
             break
         for item in found:
@@ -755,7 +819,7 @@ async def _items(
     if failed is None:
         try:
             found = core.close()
-        except JSONStreamError as exc:
+        except StreamopsError as exc:
             failed = exc
     if failed is not None:
         # (the elements completed before the error position, then the error)
@@ -780,7 +844,8 @@ async def field_events(
 
     Every value counts (a field, a list element, a nested object), innermost
     first; the last event has ``path == ()`` and the validated root. For UIs
-    that update one cell at a time. Paths use the JSON keys.
+    that update one cell at a time. Paths use the JSON keys. On an error, every
+    value completed before its position comes out first, whatever the chunking.
 
     Args:
         model, on_error, context, lenient, max_depth: as for :func:`partial`.
@@ -805,11 +870,11 @@ async def field_events(
         events=True,
         _fragments=False,
     )
-    failed: JSONStreamError | None = None
+    failed: StreamopsError | None = None
     async for chunk in source:
         try:
             core.feed(chunk)
-        except JSONStreamError as exc:
+        except StreamopsError as exc:
             failed = exc
             break
         for event in core.take_events():
@@ -817,7 +882,7 @@ async def field_events(
     if failed is None:
         try:
             core.close()
-        except JSONStreamError as exc:
+        except StreamopsError as exc:
             failed = exc
     # (with an error: the values completed before its position, then the error)
     for event in core.take_events():

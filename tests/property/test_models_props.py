@@ -27,10 +27,11 @@ from typing import Annotated, Any, Literal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from streamops import iterate
 from streamops.errors import StreamValidationError
-from streamops.models import ItemHydrator, ModelHydrator, Partial
+from streamops.models import ItemHydrator, ModelHydrator, Partial, field_events, items, partial
 
 
 class Color(enum.Enum):
@@ -332,3 +333,94 @@ def test_a_repeated_key_is_refused_at_the_key_whatever_the_chunking(
         assert exc.path == (*where, key)
         assert [e["type"] for e in exc.errors] == ["duplicate_key"]
         assert text.startswith(exc.received)
+
+
+# -- what comes out before an error --------------------------------------------------------
+
+# Values that make each field of the family invalid (wrong type, out of range, unknown tag).
+INVALID: dict[str, list[Any]] = {
+    "title": [5, None],
+    "entries": [{}, 3],
+    "main": [3, "x"],
+    "matrix": [[["x"]], {}],
+    "id": ["seven", 1.5, None],
+    "name": [[1], 2],
+    "color": ["purple", 1],
+    "mode": ["medium"],
+    "shape": [{"shape": "hexagon"}, {"shape": "circle", "radius": 0}, "round"],
+    "tags": ["t", [{"label": "x" * 13, "weight": 1}], [{"label": "a", "weight": -1}]],
+    "score": ["high"],
+    "ref": [[1], None],
+    "meta": [{"a": "b"}, []],
+    "done": ["maybe", 2],
+    "radius": [0, "big"],
+    "w": ["wide"],
+    "note": [7],
+    "label": ["x" * 13, 4],
+    "weight": [-1, 101],
+}
+
+
+def _members(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """(path, parent object) of every object member whose key has invalid values above."""
+    out: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in INVALID:
+                out.append(((*path, k), value))
+            out.extend(_members(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_members(v, (*path, i)))
+    return out
+
+
+def _run(op: Any, chunks: list[str], *, last: bool) -> tuple[list[Any], Any]:
+    """What a pipeline yields before its error (all items, or the last one), and the error."""
+    got: list[Any] = []
+    failed: StreamValidationError | None = None
+    try:
+        for item in iterate(chunks, op):
+            got.append(item.model_dump() if isinstance(item, BaseModel) else item)
+    except StreamValidationError as exc:
+        failed = exc
+    if failed is None:
+        return got, None  # (items() reads only the elements: an error elsewhere is not seen)
+    assert not failed.events, "delivered items must not stay on the error"
+    error = (type(failed), failed.path, failed.value, failed.message, failed.errors)
+    return (got[-1:] if last else got), error
+
+
+@settings(max_examples=60)
+@given(doc_st, st.data())
+def test_what_comes_before_a_validation_error_does_not_depend_on_the_chunking(
+    doc: Any, data: st.DataObject
+) -> None:
+    members = _members(doc)
+    repeat = not members or data.draw(st.booleans())
+    if repeat:  # a repeated key is an error under the same rule
+        where, obj = data.draw(st.sampled_from(_objects(doc)))
+        key = data.draw(st.sampled_from(sorted(obj)))
+        text, _ = _dumps_repeating(doc, id(obj), key)
+        path = (*where, key)
+    else:
+        path, parent = data.draw(st.sampled_from(members))
+        parent[path[-1]] = data.draw(st.sampled_from(INVALID[path[-1]]))
+        text = json.dumps(doc, ensure_ascii=data.draw(st.booleans()))
+        with pytest.raises(ValidationError):  # the reference refuses it too
+            Doc.model_validate(json.loads(text))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=30)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=False)]
+    chunkings = {"random": chunks, "by 3": [text[i : i + 3] for i in range(0, len(text), 3)]}
+    ops = {
+        "partial": (lambda: partial(Doc), True),
+        "items": (lambda: items(Entry, "entries[*]"), False),
+        "field_events": (lambda: field_events(Doc), False),
+    }
+    for name, (make, last) in ops.items():
+        whole = _run(make(), [text], last=last)
+        if name == "partial":  # at the bad value (inside it, or at a union whose tag it is)
+            at = whole[1][1]
+            assert at == path if repeat else path[: len(at)] == at or at[: len(path)] == path
+        for how, cut in chunkings.items():
+            assert _run(make(), cut, last=last) == whole, (name, how)

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -829,3 +830,124 @@ def test_items_refuse_a_repeated_key_inside_an_element() -> None:
     with pytest.raises(StreamValidationError) as info:
         h.feed('tle": "b", "count": 3}]')
     assert info.value.path == (1, "count")
+
+
+# --- lone surrogates (json.loads keeps them; model_validate decides) -------------------
+
+
+class Extras(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    k: Any = None
+    d: dict[str, int] = {}
+    s: str = ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"\\ud800": 0}',
+        '{"k": 1, "a\\udc00b": "x"}',
+        '{"\\ud800": {"y": 1}}',
+        '{"\\ud800": [1, "z"]}',
+        '{"\\udc00\\ud800": null}',
+    ],
+)
+def test_an_extra_key_with_a_lone_surrogate_is_refused_at_the_key(
+    chunking: Callable[[str], list[str]], text: str
+) -> None:
+    # model_validate refuses such a key as an extra (string_unicode); partial() refuses it
+    # when the key completes, in every chunking, and never shows it in a snapshot (a
+    # snapshot with it could not be serialised: a bare UnicodeEncodeError from pydantic).
+    key = next(iter(json.loads(text).keys() - {"k"}))
+    with pytest.raises(ValidationError) as reference:
+        Extras.model_validate(json.loads(text))
+    h: ModelHydrator[Any] = ModelHydrator(Extras)
+    with pytest.raises(StreamValidationError) as info:
+        for chunk in chunking(text):
+            if h.feed(chunk):
+                h.snapshot().model_dump()
+        h.close()
+    exc = info.value
+    assert exc.path == (key,)
+    assert [e["type"] for e in exc.errors] == [e["type"] for e in reference.value.errors()]
+    assert exc.errors[0]["loc"] == (key,)
+    assert text.startswith(exc.received)
+
+
+@pytest.mark.parametrize("extra", ["forbid", "allow"])
+def test_a_lone_surrogate_key_is_refused_inside_nested_models_and_collected(extra: str) -> None:
+    class Leaf(BaseModel):
+        model_config = ConfigDict(extra=extra)  # type: ignore[typeddict-item]
+
+    class Tree(BaseModel):
+        leaves: list[Leaf]
+
+    text = '{"leaves": [{}, {"\\ud800": 1}]}'
+    with pytest.raises(StreamValidationError) as info:
+        hydrate(Tree, [text])
+    assert info.value.path == ("leaves", 1, "\ud800")
+    assert info.value.errors[0]["type"] == "string_unicode"
+    h = ModelHydrator(Tree, on_error="collect")
+    assert h.feed(text)
+    assert h.snapshot().leaves[1].model_dump() == {}  # the member is left out
+    with pytest.raises(StreamValidationError) as info:
+        h.close()
+    assert [e["type"] for e in info.value.errors] == ["string_unicode"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"d": {"\\ud800": 1}}',  # a dict key
+        '{"s": "a\\udc00b", "k": "\\ud800"}',  # string values
+        '{"k": {"\\ud800": 1}}',  # a key inside Any
+        '{"k": 1, "\\ud800\\udc00": 2}',  # a pair is one character
+    ],
+)
+def test_lone_surrogates_model_validate_accepts_are_accepted(
+    chunking: Callable[[str], list[str]], text: str
+) -> None:
+    out = hydrate(Extras, chunking(text))
+    assert out[-1] == Extras.model_validate(json.loads(text))
+    for snap in out:
+        snap.model_dump()
+
+
+def test_a_discriminator_that_is_an_object_or_array_is_a_validation_error() -> None:
+    class Cat(BaseModel):
+        kind: Literal["cat"]
+
+    class Dog(BaseModel):
+        kind: Literal["dog"]
+
+    class Pets(BaseModel):
+        pet: Cat | Dog = Field(discriminator="kind")
+
+    for text in ('{"pet": {"kind": {"a": 1}}}', '{"pet": {"kind": [1]}}'):
+        with pytest.raises(ValidationError) as reference:
+            Pets.model_validate_json(text)
+        for chunks in ([text], list(text)):
+            with pytest.raises(StreamValidationError) as info:  # was a bare TypeError
+                hydrate(Pets, chunks)
+            assert info.value.path == ("pet",)
+            assert info.value.errors[0]["type"] == reference.value.errors()[0]["type"]
+
+
+def test_a_container_a_field_cannot_hold_is_shown_only_once_valid(
+    chunking: Callable[[str], list[str]],
+) -> None:
+    class Typed(BaseModel):
+        numbers: list[int] = []
+        count: int | None = None
+        raw: Any = None
+
+    text = '{"raw": {"a": [1]}, "numbers": {"x": 1}}'
+    h: ModelHydrator[Any] = ModelHydrator(Typed)
+    with pytest.raises(StreamValidationError) as info:
+        for chunk in chunking(text):
+            if h.feed(chunk):
+                snap = h.snapshot()
+                assert snap.numbers is None
+                snap.model_dump()  # no serializer warning (warnings are errors here)
+    assert info.value.path == ("numbers",)
+    assert all(s.numbers is None for s in info.value.events)

@@ -168,3 +168,75 @@ async def test_field_events_collect_mode_reports_errors_as_events() -> None:
     assert [e.path for e in errors] == [("level",), ()]
     assert errors[0].value == "medium"
     assert out[-1] is errors[-1]
+
+
+# --- what comes out before a validation error (the same rule as for JSON errors) ----------
+
+
+async def run_to_error(chunks: list[Any], op: Any) -> tuple[list[Any], StreamValidationError]:
+    out: list[Any] = []
+    with pytest.raises(StreamValidationError) as info:
+        async with pipe(TrackedSource(chunks), op) as s:
+            async for item in s:
+                out.append(item)
+    assert not info.value.events
+    return out, info.value
+
+
+class Counted(BaseModel):
+    a: str
+    count: int
+    title: str = Field("", max_length=4)
+    step: Step | None = None
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "shown"),
+    [
+        # an invalid number: the fields before it are shown
+        ('{"a": "x", "count": "bad", "title": "t"}', ("count",), {"a": "x"}),
+        # an invalid string: shown with all its text (before its closing quote)
+        ('{"a": "x", "title": "too long"}', ("title",), {"a": "x", "title": "too long"}),
+        # an invalid object: shown open with its fields
+        ('{"a": "x", "step": {"text": "t", "minutes": -1}}', ("step", "minutes"), {"a": "x"}),
+        # a repeated key
+        ('{"a": "x", "count": 1, "a": "y"}', ("a",), {"a": "x", "count": 1}),
+    ],
+)
+async def test_partial_shows_everything_before_a_validation_error_whatever_the_chunking(
+    chunking: Callable[[str], list[str]], text: str, path: tuple[Any, ...], shown: dict[str, Any]
+) -> None:
+    out, exc = await run_to_error(chunking(text), partial(Counted))
+    assert exc.path == path
+    last = out[-1].model_dump(exclude_none=True)
+    assert {k: last[k] for k in shown} == shown
+    if path == ("step", "minutes"):
+        assert out[-1].step.text == "t"
+    # the last item is the same as when the text comes whole
+    whole, _ = await run_to_error([text], partial(Counted))
+    assert whole[-1].model_dump() == out[-1].model_dump()
+
+
+async def test_throttle_after_partial_delivers_what_came_before_the_error() -> None:
+    text = '{"a": "x", "count": "bad"}'
+    out, exc = await run_to_error(list(text), lambda s: throttle(3600)(partial(Counted)(s)))
+    assert exc.path == ("count",)
+    assert out[-1].a == "x"
+
+
+async def test_items_before_an_invalid_element_in_the_same_chunk_are_delivered(
+    chunking: Callable[[str], list[str]],
+) -> None:
+    text = json.dumps([{"text": t, "minutes": m} for t, m in [("a", 1), ("b", 2), ("c", -1)]])
+    out, exc = await run_to_error(chunking(text), items(Step))
+    assert out == [Step(text="a", minutes=1), Step(text="b", minutes=2)]
+    assert exc.path == (2, "minutes")
+
+
+async def test_field_events_before_a_validation_error_are_delivered(
+    chunking: Callable[[str], list[str]],
+) -> None:
+    text = '{"a": "x", "count": 1, "title": "too long"}'
+    out, exc = await run_to_error(chunking(text), field_events(Counted))
+    assert [(e.path, e.value) for e in out] == [(("a",), "x"), (("count",), 1)]
+    assert exc.path == ("title",)

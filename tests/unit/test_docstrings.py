@@ -10,6 +10,7 @@ import pytest
 
 MODULES = [
     "streamops",
+    "streamops.delivery",
     "streamops.errors",
     "streamops.flow",
     "streamops.json",

@@ -95,6 +95,7 @@ class Exchange:
         self.body = ""
         self.complete = False  # the app sent the last body message
         self.gone = anyio.Event()
+        self.served = anyio.Event()  # the app returned
         self.changed = anyio.Event()
         self._requested = False
 
@@ -125,6 +126,8 @@ class Exchange:
             # Starlette's ClientDisconnect (ASGI 2.4), raised through the app
             if type(exc).__name__ != "ClientDisconnect" or not self.gone.is_set():
                 raise
+        finally:
+            self.served.set()
 
     async def until(self, condition: Callable[[Exchange], bool], deadline: float = 10.0) -> None:
         with anyio.fail_after(deadline):
@@ -231,20 +234,14 @@ async def test_a_reconnect_to_another_worker_continues_exactly(
     async with anyio.create_task_group() as tg:
         await spawn(tg, store, "live", gate, lease=1, batch=0.005)
         first = Exchange(worker_a, "/streams/live", disconnect=disconnect)
-        served = anyio.Event()
-
-        async def serve() -> None:
-            await first.run()
-            served.set()
-
-        tg.start_soon(serve)
+        tg.start_soon(first.run)
         for item in ITEMS[:5]:
             await gate.send.send(item)
         await first.until(lambda e: len(e.frames()) >= 5)
         first.gone.set()
         await gate.send.send(ITEMS[5])  # wakes the response, which finds the client gone
         with anyio.fail_after(10):
-            await served.wait()
+            await first.served.wait()
         for item in ITEMS[6:]:
             await gate.send.send(item)
         gate.send.close()
@@ -267,19 +264,13 @@ async def test_a_client_that_goes_away_leaves_the_producer_running(
     async with anyio.create_task_group() as tg:
         await spawn(tg, store, "dc", gate, lease=1, batch=0.005)
         reader = Exchange(app, "/streams/dc", disconnect=disconnect)
-        served = anyio.Event()
-
-        async def serve() -> None:
-            await reader.run()
-            served.set()
-
-        tg.start_soon(serve)
+        tg.start_soon(reader.run)
         await gate.send.send(ITEMS[0])
         await reader.until(lambda e: len(e.frames()) == 1)
         reader.gone.set()
         await gate.send.send(ITEMS[1])
         with anyio.fail_after(10):
-            await served.wait()  # the response ended ...
+            await reader.served.wait()  # the response ended ...
         assert gate.closed == 0  # ... and the model's stream is still open
         assert (await store.check("dc") or ("",))[0] == "streaming"
         for item in ITEMS[2:]:

@@ -4,10 +4,13 @@ token rate, M readers each.
 Prints one row per (N, M): frames/s appended, Redis round trips per frame
 (the batching), reader latency p50/p99 from the source yielding an item to a
 reader receiving it, process CPU per frame (producers, tails and readers all
-run in this one process), and Redis memory per finished stream.
+run in this one process), Redis memory per finished stream, and the
+connections this one worker held: the most the server counted at once
+(sampled every 20 ms through a separate connection, which is not counted) and
+how many the client opened in all.
 
-    python benchmarks/resume_bench.py                 # N = 100, 1000; M = 2; 3 s
-    python benchmarks/resume_bench.py --streams 100 --readers 10 --seconds 5
+    python -m benchmarks.resume_bench                 # 100x2, 1000x2, 100x10; 3 s
+    python -m benchmarks.resume_bench --runs 100x10 --seconds 5
 
 Starts its own redis-server on a unix socket in a temp folder (needs
 ``redis-server`` on PATH), asyncio, GC off during each run.
@@ -60,7 +63,7 @@ class CountingClient(RespClient):
     """Counts round trips by command."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(url, max_idle=2048)
+        super().__init__(url)
         self.calls: dict[str, int] = {}
 
     async def call(self, *args: Any) -> Any:
@@ -72,6 +75,11 @@ class CountingClient(RespClient):
 async def used_memory(client: RespClient) -> int:
     info = (await client.call("INFO", "memory")).decode()
     return int(info.split("used_memory:")[1].split("\r\n")[0])
+
+
+async def connected_clients(client: RespClient) -> int:
+    info = (await client.call("INFO", "clients")).decode()
+    return int(info.split("connected_clients:")[1].split("\r\n")[0])
 
 
 async def run(url: str, streams: int, readers: int, rate: float, seconds: float) -> dict[str, Any]:
@@ -100,16 +108,32 @@ async def run(url: str, streams: int, readers: int, rate: float, seconds: float)
                 latencies.append(time.perf_counter() - float(frame.data.split(",")[0][5:]))
                 delivered += 1
 
+    monitor = RespClient(url)
+    baseline = await connected_clients(monitor)  # the monitor and the first call's
+    peak = 0
+
+    async def sample(stop: anyio.Event) -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, await connected_clients(monitor) - baseline)
+            with anyio.move_on_after(0.02):
+                await stop.wait()
+
     gc.disable()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for n in range(streams):
-            for _ in range(readers):
-                tg.start_soon(read, n)
-        for n in range(streams):
-            tg.start_soon(produce, n)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    stopped = anyio.Event()
+    async with anyio.create_task_group() as outer:
+        outer.start_soon(sample, stopped)
+        async with anyio.create_task_group() as tg:
+            for n in range(streams):
+                for _ in range(readers):
+                    tg.start_soon(read, n)
+            for n in range(streams):
+                tg.start_soon(produce, n)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        stopped.set()
     gc.enable()
+    await monitor.aclose()
     frames = streams * tokens
     memory = await used_memory(client)
     writes = client.calls.get("EVALSHA", 0) + client.calls.get("EVAL", 0)
@@ -127,24 +151,28 @@ async def run(url: str, streams: int, readers: int, rate: float, seconds: float)
         "p99 ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "CPU us/frame": 1e6 * cpu / frames,
         "KB/stream": (memory - base_memory) / streams / 1024,
+        "peak conns": peak + 1,  # the baseline counted the monitor and one of the store's
+        "conns opened": client.opened,
         "delivered ok": delivered == frames * readers,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--streams", type=int, nargs="*", default=[100, 1000])
-    parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument(
+        "--runs", nargs="*", default=["100x2", "1000x2", "100x10"],
+        help="NxM: N concurrent streams with M readers each",
+    )  # fmt: skip
     parser.add_argument("--rate", type=float, default=50.0, help="tokens per second per stream")
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_redis(Path(tmp))
         try:
-            rows = [
-                anyio.run(run, url, n, args.readers, args.rate, args.seconds)
-                for n in args.streams
-            ]
+            rows = []
+            for spec in args.runs:
+                n, m = (int(x) for x in spec.split("x"))
+                rows.append(anyio.run(run, url, n, m, args.rate, args.seconds))
         finally:
             proc.terminate()
             proc.wait()

@@ -11,9 +11,18 @@ Offline by default: it replays the package's own sample streams with realistic
 token timing. With ``OPENAI_API_KEY`` set (or ``--base-url`` for any
 OpenAI-compatible server) it asks a real model instead.
 
+With ``--redis URL`` the answer is resumable: ``POST /api/streams`` starts a
+generation detached from the request (``spawn()``, written to Redis Streams)
+and the page reads ``GET /api/streams/{id}`` with the ES module client
+(``/static/resume.js``), which reconnects, to the next worker in ``--peer`` if
+this one goes away, with the last frame id it has. Stop is
+``POST /api/streams/{id}/stop``; closing the tab is not a stop.
+
     python examples/web/app.py                      # http://127.0.0.1:8000
     python examples/web/app.py --speed 4 --port 8080
     OPENAI_API_KEY=... python examples/web/app.py --model gpt-4o-mini
+    python examples/web/app.py --port 8001 --redis redis://localhost:6379 --peer http://127.0.0.1:8002
+    python examples/web/app.py --port 8002 --redis redis://localhost:6379 --peer http://127.0.0.1:8001
 """
 
 from __future__ import annotations
@@ -21,16 +30,21 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import uuid
 from collections.abc import AsyncIterable, AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from streamops import merge, operator, pipe, sse_response, to_sse, words
+from streamops import RedisStore, merge, operator, pipe, sse_response, to_sse, words
+from streamops.delivery import CLIENT_JS, resume_response, spawn
 from streamops.json import json_patches
 from streamops.samples import replay
 
@@ -68,10 +82,34 @@ async def tagged(source: AsyncIterable[Any], kind: str) -> AsyncIterator[dict[st
 
 
 def create_app(
-    *, speed: float = 1.0, model: str | None = None, base_url: str | None = None
+    *,
+    speed: float = 1.0,
+    model: str | None = None,
+    base_url: str | None = None,
+    redis: str | None = None,
+    peers: list[str] | None = None,
+    lease: float = 3.0,
 ) -> FastAPI:
-    """The app; ``model`` (with ``OPENAI_API_KEY`` or ``base_url``) switches to a real model."""
-    app = FastAPI(title="streamops live card")
+    """The app; ``model`` (with ``OPENAI_API_KEY`` or ``base_url``) switches to a real
+    model; ``redis`` (a URL) adds the resumable endpoints, ``peers`` lists the
+    other workers' base URLs the page may continue from."""
+    store = None if redis is None else RedisStore.from_url(redis, prefix="streamops-web")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is None:
+            yield
+            return
+        # The generations run here, detached from the requests that start them.
+        async with anyio.create_task_group() as tasks:
+            app.state.tasks = tasks
+            yield
+            tasks.cancel_scope.cancel()
+        await store.aclose()
+
+    app = FastAPI(title="streamops live card", lifespan=lifespan)
+    if store is not None:  # the page may continue from another worker (origin)
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
     stats = Stats()
     online = model is not None and (base_url is not None or "OPENAI_API_KEY" in os.environ)
 
@@ -134,14 +172,42 @@ def create_app(
     async def get_stats() -> dict[str, int]:
         return asdict(stats)
 
-    @app.post("/api/stream")
-    async def stream(request: StreamRequest) -> Any:
+    def events(request: StreamRequest) -> AsyncIterator[dict[str, Any]]:
         card, answer = sources(request)
-        events = merge(
+        return merge(
             pipe(card, json_patches(), tagged("patch")),
             pipe(answer, words(), tagged("text")),
         )
-        return sse_response(pipe(events, to_sse(heartbeat=15), watched()))
+
+    @app.post("/api/stream")
+    async def stream(request: StreamRequest) -> Any:
+        return sse_response(pipe(events(request), to_sse(heartbeat=15), watched()))
+
+    @app.get("/api/config")
+    async def config() -> dict[str, Any]:
+        return {"resumable": store is not None, "peers": peers or []}
+
+    if store is None:
+        return app
+
+    @app.get("/static/resume.js")
+    async def client_js() -> FileResponse:
+        return FileResponse(CLIENT_JS, media_type="text/javascript")
+
+    @app.post("/api/streams")
+    async def start(request: StreamRequest, http: Request) -> dict[str, str]:
+        stream_id = uuid.uuid4().hex
+        await spawn(http.app.state.tasks, store, stream_id, events(request), lease=lease)
+        return {"id": stream_id}
+
+    @app.get("/api/streams/{stream_id}")
+    async def follow(stream_id: str, request: Request) -> Any:
+        # checks the stream's status every second: a dead producer is noticed fast
+        return resume_response(store, stream_id, request, block=1.0)
+
+    @app.post("/api/streams/{stream_id}/stop")
+    async def stop(stream_id: str) -> dict[str, bool]:
+        return {"stopped": await store.cancel(stream_id)}
 
     return app
 
@@ -155,6 +221,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="offline replay speed")
     parser.add_argument("--model", default=None, help="the model (default gpt-4o-mini when online)")
     parser.add_argument("--base-url", default=None, help="an OpenAI-compatible server")
+    parser.add_argument("--redis", default=None, help="resumable mode: a Redis URL (shared)")
+    parser.add_argument(
+        "--peer", action="append", default=[], help="another worker's base URL (repeatable)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     online = args.base_url is not None or "OPENAI_API_KEY" in os.environ
@@ -162,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
         speed=args.speed,
         model=args.model or ("gpt-4o-mini" if online else None),
         base_url=args.base_url,
+        redis=args.redis,
+        peers=args.peer,
     )
     print(f"streamops live card on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

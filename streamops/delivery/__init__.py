@@ -10,7 +10,14 @@ it; ``resume_response()`` serves a reader as server-sent events.
 
 Contents: :func:`publish`, :func:`resume`, :func:`spawn`, :class:`Frame`,
 :class:`MemoryStore`, :class:`RedisStore`, :class:`Store`,
-:func:`resume_response`, :data:`CLIENT_JS`.
+:func:`resume_response`, :func:`last_event_id`, :data:`TERMINAL` (the events
+that end a log) and :data:`CLIENT_JS` (the browser client, an ES module to
+serve as a static file):
+
+>>> sorted(TERMINAL)
+['cancelled', 'done', 'error', 'producer_lost']
+>>> CLIENT_JS.name, "export async function follow" in CLIENT_JS.read_text()
+('resume.js', True)
 """
 
 from __future__ import annotations

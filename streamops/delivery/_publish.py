@@ -315,6 +315,18 @@ async def spawn(
     answer 409. ``options`` are :func:`publish`'s. The producer's own failure is
     written to the log and logged on the ``streamops`` logger; it never tears
     down the task group.
+
+    Start a generation, then read it (from any worker, any time):
+
+    >>> import anyio
+    >>> from streamops import MemoryStore, resume
+    >>> async def main() -> list[tuple[int, str | None]]:
+    ...     store = MemoryStore()
+    ...     async with anyio.create_task_group() as tg:  # the app's, in real life
+    ...         await spawn(tg, store, "g1", ["Hel", "lo"])
+    ...         return [(f.id, f.event) async for f in resume(store, "g1")]
+    >>> anyio.run(main)
+    [(1, None), (2, None), (3, 'done')]
     """
     producer = _Producer(store, stream_id, **options)  # publish()'s options
     upstream = stream(source)

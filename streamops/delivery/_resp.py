@@ -1,16 +1,21 @@
 """A minimal Redis client over anyio sockets (RESP2), so RedisStore runs under trio too.
 
 redis-py's asyncio client runs on asyncio only. This client speaks just what
-the store needs (commands in, replies out) over anyio's TCP or unix sockets,
-with a small pool of connections: each call takes a connection for itself, so
-a blocking ``XREAD`` never holds up a short command. It sets no socket
-timeout at all (the blocking-``XREAD``-versus-``socket_timeout`` pitfall does
-not exist here); a connection interrupted mid-call (an error or a
-cancellation) is closed, never reused.
+the store needs (commands in, replies out) over anyio's TCP or unix sockets.
+Short commands share one pipelined connection: concurrent calls are written
+back to back and their replies read in order, so a thousand producers cost one
+connection, not a thousand. A blocking command (``XREAD ... BLOCK``) takes a
+connection of its own from a small pool, so it never holds up a short one, and
+sets no socket timeout (the blocking-``XREAD``-versus-``socket_timeout``
+pitfall does not exist here). A connection interrupted mid-exchange is closed,
+never reused: a cancelled short call still finishes its exchange (shielded,
+within ``command_timeout``) so it never breaks the calls that share the
+connection.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -92,6 +97,60 @@ class _Connection:
         return await self.reply()
 
 
+class _Waiter:
+    """One call's place in a pipelined connection's queue of replies."""
+
+    __slots__ = ("done", "reply")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.reply: Any = None
+
+
+class _Pipeline:
+    """One connection shared by concurrent short calls: sends in order, replies in order."""
+
+    def __init__(self, conn: _Connection) -> None:
+        self.conn = conn
+        self.sending = anyio.Lock()
+        self.reading = anyio.Lock()
+        self.waiting: deque[_Waiter] = deque()
+        self.broken: ConnectionError | None = None
+
+    def _break(self, exc: BaseException) -> None:
+        if self.broken is None:
+            self.broken = ConnectionError(f"redis connection lost: {exc!r}")
+        while self.waiting:
+            waiter = self.waiting.popleft()
+            waiter.reply, waiter.done = self.broken, True
+
+    async def call(self, args: tuple[Any, ...], seconds: float) -> Any:
+        """Send one command and wait for its reply, all within ``seconds``."""
+        waiter = _Waiter()
+        data = _encode(args)
+        # Shielded: a cancelled caller would leave its reply to be read as the
+        # next caller's. The exchange is short; the time limit bounds a stuck server.
+        with anyio.CancelScope(shield=True):
+            try:
+                with anyio.fail_after(seconds):
+                    async with self.sending:
+                        if self.broken is not None:
+                            raise self.broken
+                        self.waiting.append(waiter)
+                        await self.conn.stream.send(data)
+                    async with self.reading:
+                        while not waiter.done:
+                            reply = await self.conn.reply()
+                            head = self.waiting.popleft()
+                            head.reply, head.done = reply, True
+            except (OSError, TimeoutError, anyio.EndOfStream, anyio.BrokenResourceError) as exc:
+                self._break(exc)
+                await anyio.aclose_forcefully(self.conn.stream)
+        if not waiter.done or isinstance(waiter.reply, ConnectionError):
+            raise self.broken or ConnectionError("redis connection lost")
+        return waiter.reply
+
+
 class RespClient:
     """Send commands to one Redis server (``redis://``, ``rediss://`` is not
     supported, or ``unix://`` URLs), asyncio or trio.
@@ -100,7 +159,14 @@ class RespClient:
     replies raise :class:`ReplyError`.
     """
 
-    def __init__(self, url: str, *, max_idle: int = 64, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_idle: int = 64,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 30.0,
+    ) -> None:
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         self.unix_path: str | None = None
@@ -120,9 +186,12 @@ class RespClient:
         self.password = unquote(parts.password) if parts.password else None
         if self.password is None and "password" in query:
             self.password = query["password"][0]
-        self.max_idle = max_idle
+        self.max_idle = max_idle  # idle connections kept for blocking calls
         self.connect_timeout = connect_timeout
+        self.command_timeout = command_timeout
         self._idle: list[_Connection] = []
+        self._pipeline: _Pipeline | None = None
+        self._connecting = anyio.Lock()
         self.opened = 0  # connections opened so far (the fan-out tests read it)
         self._closed = False
 
@@ -166,6 +235,11 @@ class RespClient:
         """Send one command and return its reply (``bytes``, ``int``, lists, ``None``)."""
         if self._closed:
             raise ConnectionError("the redis client is closed")
+        if "BLOCK" not in args:
+            reply = await (await self._shared()).call(args, self.command_timeout)
+            if isinstance(reply, ReplyError):
+                raise reply
+            return reply
         conn = self._idle.pop() if self._idle else await self._connect()
         reply = await self._use(conn, args)
         if len(self._idle) < self.max_idle and not self._closed:
@@ -176,9 +250,20 @@ class RespClient:
             raise reply
         return reply
 
+    async def _shared(self) -> _Pipeline:
+        """The pipelined connection for short calls, opened on first use or after a break."""
+        async with self._connecting:
+            if self._pipeline is None or self._pipeline.broken is not None:
+                self._pipeline = _Pipeline(await self._connect())
+            return self._pipeline
+
     async def aclose(self) -> None:
-        """Close the idle connections; calls in flight close theirs when they end."""
+        """Close the connections; blocking calls in flight close theirs when they end."""
         self._closed = True
+        if self._pipeline is not None:
+            self._pipeline._break(ConnectionError("the redis client is closed"))
+            await anyio.aclose_forcefully(self._pipeline.conn.stream)
+            self._pipeline = None
         idle, self._idle = self._idle, []
         for conn in idle:
             await anyio.aclose_forcefully(conn.stream)

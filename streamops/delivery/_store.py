@@ -59,7 +59,25 @@ class Store(Protocol):
 
     Times are in seconds. ``claim``/``append``/``finish`` are fenced by the
     producer's ``token``: once the lease lapsed (or another producer holds it),
-    they change nothing and answer ``"lost"``.
+    they change nothing and answer ``"lost"``. :class:`MemoryStore` and
+    :class:`RedisStore` implement it; applications call only :meth:`cancel`
+    (an explicit stop) and :meth:`aclose`, and leave the rest to
+    :func:`publish` and :func:`resume`.
+
+    What a producer does, step by step:
+
+    >>> import anyio
+    >>> async def produce(store: Store) -> list[Frame]:
+    ...     assert await store.claim("s", "tok", lease=5, ttl=60) is None  # won
+    ...     frames = [Frame(1, '"Hel"'), Frame(2, '"lo"')]
+    ...     print(await store.append("s", "tok", frames, lease=5, ttl=60, max_bytes=99))
+    ...     print(await store.append("s", "other", frames, lease=5, ttl=60, max_bytes=99))
+    ...     await store.finish("s", "tok", "done", '{"count":2}', ttl=60)
+    ...     return await store.read("s", 1, within=0)
+    >>> anyio.run(produce, MemoryStore())
+    ('ok', 2)
+    ('lost', 2)
+    [Frame(id=2, data='"lo"', event=None), Frame(id=3, data='{"count":2}', event='done')]
     """
 
     async def claim(self, stream_id: str, token: str, *, lease: float, ttl: float) -> str | None:
@@ -91,8 +109,9 @@ class Store(Protocol):
         when the lease was lost."""
         ...
 
-    async def cancel(self, stream_id: str, *, ttl: float) -> bool:
-        """Set the stop flag of a live stream; whether there was one to stop."""
+    async def cancel(self, stream_id: str, *, ttl: float = 3600.0) -> bool:
+        """Set the stop flag of a live stream (its producer closes its upstream and
+        writes ``cancelled``); whether there was one to stop."""
         ...
 
     async def read(self, stream_id: str, after: int, *, within: float) -> list[Frame]:
@@ -229,7 +248,8 @@ class MemoryStore:
         log.notify()
         return frame.id
 
-    async def cancel(self, stream_id: str, *, ttl: float) -> bool:
+    async def cancel(self, stream_id: str, *, ttl: float = 3600.0) -> bool:
+        """Ask the producer of ``stream_id`` to stop (it writes ``cancelled``)."""
         await anyio.lowlevel.checkpoint()
         log = self._get(stream_id)
         if log is None or log.status != "streaming":

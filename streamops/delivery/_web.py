@@ -80,8 +80,31 @@ def resume_response(
     ``event: error`` frame of type ``StreamNotFoundError``. A client that goes
     away stops only its own reading: the producer goes on.
 
+    Stop is not disconnect: a client that goes away (or a response cut off by
+    a dying worker) stops this reader only; ``await store.cancel(stream_id)``
+    stops the producer, and every reader then gets ``event: cancelled``.
+
     Raises:
         ValueError: the position is not a whole number (answer 400).
+
+    A reader that already has frame 1:
+
+    >>> from streamops import MemoryStore, drain, pipe, publish
+    >>> store = MemoryStore()
+    >>> _ = drain(pipe(["a", "b"], publish(store, "g")))
+    >>> response = resume_response(store, "g", last_event_id=1)
+    >>> print("".join(drain(response.body_iterator)), end="")
+    retry: 1000
+    <BLANKLINE>
+    id: 2
+    data: "b"
+    <BLANKLINE>
+    id: 3
+    event: done
+    data: {"count":2}
+    <BLANKLINE>
+
+    In FastAPI: ``return resume_response(store, id, request)``.
     """
     position = last_event_id
     if position is None and request is not None:

@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -156,3 +157,59 @@ async def test_a_hundred_readers_share_one_tail_connection(redis_server: RedisSe
     # one tail, the producer's writes and the readers' occasional status checks
     print("connections opened for 100 readers:", client.opened)
     assert client.opened <= 12, client.opened
+
+
+async def test_a_worker_holds_one_connection_per_read_stream_plus_one(
+    redis_server: RedisServer,
+) -> None:
+    """20 streams x 5 readers, producers appending concurrently: one blocking tail
+    per stream, and every short command (appends, claims, status checks) on one
+    pipelined connection, not one per concurrent call."""
+    client = RespClient(redis_server.url)
+    store = RedisStore(client, prefix=prefix(), block=0.2)
+    streams, readers = 20, 5
+    results: dict[int, list[list[Frame]]] = {n: [] for n in range(streams)}
+    published: dict[int, list[Frame]] = {}
+    try:
+
+        async def read(n: int) -> None:
+            results[n].append([f async for f in resume(store, f"s{n}", block=0.2, wait=20)])
+
+        async def produce(n: int) -> None:
+            stream = pipe(paced(40), publish(store, f"s{n}", batch=0.005))
+            published[n] = [f async for f in stream]
+
+        async with anyio.create_task_group() as tg:
+            for n in range(streams):
+                for _ in range(readers):
+                    tg.start_soon(read, n)
+                tg.start_soon(produce, n)
+    finally:
+        await store.aclose()
+    assert all(r == published[n] for n, rs in results.items() for r in rs)
+    assert client.opened <= streams + 1, client.opened
+
+
+async def test_a_cancelled_call_does_not_disturb_the_calls_sharing_its_connection(
+    redis_server: RedisServer,
+) -> None:
+    client = RespClient(redis_server.url)
+    got: dict[int, Any] = {}
+    try:
+
+        async def echo(i: int) -> None:
+            with anyio.CancelScope() as scope:
+                if i % 3 == 0:
+                    scope.cancel()  # cancelled before, during or after its exchange
+                got[i] = await client.call("ECHO", f"value {i}")
+                await anyio.lowlevel.checkpoint()
+
+        async with anyio.create_task_group() as tg:
+            for i in range(300):
+                tg.start_soon(echo, i)
+        assert await client.call("ECHO", "after") == b"after"
+    finally:
+        await client.aclose()
+    assert {i: v.decode() for i, v in got.items()} == {i: f"value {i}" for i in got}
+    assert len(got) >= 200  # every call that was not cancelled
+    assert client.opened == 1

@@ -58,31 +58,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(APP), "--port", str(port), "--speed", "4"],
+def start_example(port: int, *args: str) -> subprocess.Popen[bytes]:
+    """Start the web example on ``port`` (offline: no API key passed on)."""
+    return subprocess.Popen(
+        [sys.executable, str(APP), "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
     )
-    url = f"http://127.0.0.1:{port}"
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + 30
     while True:  # wait until the server accepts connections
         try:
             httpx.get(f"{url}/api/stats", timeout=1)
-            break
+            return
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                proc.kill()
+                out = proc.communicate()[0].decode()
                 raise RuntimeError(f"the web example did not start:\n{out}") from None
             time.sleep(0.1)
-    yield url
-    proc.terminate()
+
+
+def stop_example(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
     proc.wait(timeout=10)
     if proc.stdout:
         proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    proc = start_example(port, "--speed", "4")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(proc, url)
+        yield url
+    finally:
+        stop_example(proc)
 
 
 @pytest.fixture(scope="module")

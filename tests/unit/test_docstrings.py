@@ -11,6 +11,7 @@ import pytest
 MODULES = [
     "streamops",
     "streamops.clients",
+    "streamops.delivery",
     "streamops.errors",
     "streamops.flow",
     "streamops.json",

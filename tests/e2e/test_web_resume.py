@@ -1,0 +1,203 @@
+"""The web example's resumable mode in a real browser: two worker processes on
+two ports share one redis-server; the page starts a generation on worker A and,
+when A goes away mid-stream, continues from worker B with the ES module client.
+
+- A's connection is dropped (a TCP proxy in front of A cuts it; A lives on and
+  keeps producing): the page continues from B and its final render is
+  identical to an uninterrupted run.
+- A is killed with SIGKILL (the generation dies with it): the page continues
+  from B, gets every frame A stored exactly once, and ends with
+  ``producer_lost`` instead of hanging.
+
+Chromium and redis-server as in test_web.py and tests/delivery: skipped with a
+reason outside CI when missing, a failure in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import anyio
+import pytest
+
+from streamops import RedisStore, resume
+from streamops.samples import sample_text
+from tests.delivery.conftest import RedisServer
+from tests.e2e import test_web
+from tests.e2e.test_web import free_port, start_example, stop_example, wait_until_serving
+
+browser = test_web.browser  # the module's Chromium fixture, shared
+
+SPEED = "4"
+FINAL = """() => ({
+    card: document.getElementById("card").innerHTML,
+    answer: document.getElementById("answer").textContent,
+    doc: window.doc,
+    last: window.renders.at(-1),
+    frames: window.frames,
+    reconnects: window.reconnects,
+    state: window.streamState,
+})"""
+
+
+class Proxy:
+    """A TCP proxy in front of a worker whose connections the test can cut."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # the listener was closed
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def drop(self) -> int:
+        """Cut every connection open now, both ways; how many there were."""
+        with self.lock:
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        return len(sockets) // 2
+
+    def close(self) -> None:
+        self.listener.close()
+        self.drop()
+
+
+class Workers:
+    def __init__(self, redis: RedisServer) -> None:
+        self.redis = redis
+        ports = free_port(), free_port()
+        self.a, self.b = (f"http://127.0.0.1:{port}" for port in ports)
+        common = ["--speed", SPEED, "--redis", redis.url]
+        self.proc_a = start_example(ports[0], *common, "--peer", self.b)
+        self.proc_b = start_example(ports[1], *common, "--peer", self.a)
+        self.proxy = Proxy(ports[0])
+        self.via_proxy = f"http://127.0.0.1:{self.proxy.port}"  # worker A, cuttable
+
+    def close(self) -> None:
+        self.proxy.close()
+        for proc in (self.proc_a, self.proc_b):
+            stop_example(proc)
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    redis = RedisServer(tmp_path_factory.mktemp("redis-web"))
+    redis.start()
+    made = Workers(redis)
+    try:
+        wait_until_serving(made.proc_a, made.a)
+        wait_until_serving(made.proc_b, made.b)
+        yield made
+    finally:
+        made.close()
+        redis.stop()
+
+
+def run_page(browser: Any, url: str, *, mid_stream: Any = None) -> dict[str, Any]:
+    """Ask on the page at ``url``; call ``mid_stream()`` once 30 frames arrived."""
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        page.click("#start")
+        if mid_stream is not None:
+            page.wait_for_function("window.frames.length >= 30", timeout=30_000)
+            assert page.evaluate("window.streamState") == "streaming"
+            mid_stream()
+        page.wait_for_function("window.streamState !== 'streaming'", timeout=60_000)
+        return dict(page.evaluate(FINAL))
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(workers: Workers, browser: Any) -> dict[str, Any]:
+    final = run_page(browser, workers.via_proxy)
+    assert final["state"] == "done"
+    assert final["doc"] == json.loads(sample_text("report"))
+    assert final["reconnects"] == []
+    return final
+
+
+def consecutive(frames: list[list[Any]]) -> bool:
+    return [frame[0] for frame in frames] == list(range(1, len(frames) + 1))
+
+
+def test_a_dropped_connection_continues_from_the_other_worker_identically(
+    workers: Workers, browser: Any, uninterrupted: dict[str, Any]
+) -> None:
+    cut: list[int] = []
+    final = run_page(
+        browser, workers.via_proxy, mid_stream=lambda: cut.append(workers.proxy.drop())
+    )
+    assert cut[0] >= 1
+    assert final["state"] == "done"
+    assert final["reconnects"][0].startswith(workers.b + "/api/streams/")  # on to worker B
+    # no gap, no duplicate across the two workers: B started after the last id
+    # the page had (?last_event_id=), not from the start
+    assert consecutive(final["frames"])
+    assert final["frames"][-1][1] == "done"
+    for key in ("card", "answer", "doc", "last"):
+        assert final[key] == uninterrupted[key], key
+    assert len(final["frames"]) == len(uninterrupted["frames"])
+
+
+def test_a_killed_worker_hands_the_page_to_the_other_with_every_stored_frame(
+    workers: Workers, browser: Any
+) -> None:
+    # Last: worker A does not come back.
+    final = run_page(
+        browser, workers.a, mid_stream=lambda: workers.proc_a.send_signal(signal.SIGKILL)
+    )
+    workers.proc_a.wait(timeout=10)
+    assert final["state"] == "producer_lost"  # the generation died with A; no hang
+    assert final["reconnects"][0].startswith(workers.b + "/api/streams/")
+    assert consecutive(final["frames"])
+    stream_id = final["reconnects"][0].split("/api/streams/")[1].split("?")[0]
+    with ThreadPoolExecutor(1) as thread:  # Playwright's loop runs in this one
+        log = thread.submit(anyio.run, read_log, workers.redis.url, stream_id).result()
+    assert final["frames"] == [[f.id, f.event] for f in log]  # all A stored, once
+    assert final["frames"][-1][1] == "producer_lost"
+
+
+async def read_log(url: str, stream_id: str) -> list[Any]:
+    async with RedisStore.from_url(url, prefix="streamops-web") as store:
+        return [frame async for frame in resume(store, stream_id, block=1.0)]
+
+

@@ -18,8 +18,8 @@ from typing import cast
 
 import anyio
 
-from ._core import ENDED, TIMED_OUT, Operator, chunk_operator, operator, pumping
-from ._text import (
+from .._core import ENDED, TIMED_OUT, Operator, chunk_operator, operator, pumping
+from ._buffers import (
     ChunkBuffer,
     LineBuffer,
     ParagraphBuffer,

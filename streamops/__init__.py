@@ -1,6 +1,6 @@
 """streamops: composable async-iterator operators for LLM token streams.
 
-Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
+Families: :mod:`streamops.text` (words, sentences, ..., live Markdown), :mod:`streamops.json`
 (incremental JSON), :mod:`streamops.models` (partial Pydantic models),
 tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and raw bodies to
 one event vocabulary; its ``text()`` operator lives there, so that
@@ -76,14 +76,23 @@ from .providers import ToolCallStarted as ToolCallStarted
 from .providers import Usage as Usage
 from .providers import events as events
 from .providers import sse_events as sse_events
+from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
+from .text import BlockKind as BlockKind
+from .text import BlockSplitter as BlockSplitter
 from .text import ChunkBuffer as ChunkBuffer
+from .text import Committed as Committed
 from .text import LineBuffer as LineBuffer
+from .text import MessageChunker as MessageChunker
 from .text import ParagraphBuffer as ParagraphBuffer
+from .text import Pending as Pending
 from .text import SentenceBuffer as SentenceBuffer
 from .text import TextBuffer as TextBuffer
 from .text import WordBuffer as WordBuffer
 from .text import chunks as chunks
+from .text import heal_markdown as heal_markdown
 from .text import lines as lines
+from .text import markdown_blocks as markdown_blocks
+from .text import message_chunks as message_chunks
 from .text import paragraphs as paragraphs
 from .text import sentences as sentences
 from .text import words as words
@@ -97,10 +106,14 @@ from .tools import tool_model as tool_model
 __version__ = "0.1.0"
 
 __all__ = [
+    "INCOMPLETE_LINK",
     "SSE_HEADERS",
+    "BlockKind",
+    "BlockSplitter",
     "ChunkBuffer",
     "ChunkCore",
     "Collected",
+    "Committed",
     "DepthLimitError",
     "FieldEvent",
     "Finished",
@@ -110,12 +123,14 @@ __all__ = [
     "JSONParser",
     "JSONStreamError",
     "LineBuffer",
+    "MessageChunker",
     "ModelHydrator",
     "Operator",
     "ParagraphBuffer",
     "Partial",
     "PatchBuilder",
     "PathMatcher",
+    "Pending",
     "ProviderError",
     "ProviderEvent",
     "ProviderFormatError",
@@ -152,6 +167,7 @@ __all__ = [
     "events",
     "field_events",
     "format_path",
+    "heal_markdown",
     "items",
     "iterate",
     "json_events",
@@ -161,7 +177,9 @@ __all__ = [
     "json_string",
     "json_values",
     "lines",
+    "markdown_blocks",
     "merge",
+    "message_chunks",
     "operator",
     "paragraphs",
     "partial",

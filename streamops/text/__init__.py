@@ -27,16 +27,34 @@ from ._buffers import (
     TextBuffer,
     WordBuffer,
 )
+from ._markdown import (
+    INCOMPLETE_LINK,
+    BlockKind,
+    BlockSplitter,
+    Committed,
+    MessageChunker,
+    Pending,
+    heal_markdown,
+)
 
 __all__ = [
+    "INCOMPLETE_LINK",
+    "BlockKind",
+    "BlockSplitter",
     "ChunkBuffer",
+    "Committed",
     "LineBuffer",
+    "MessageChunker",
     "ParagraphBuffer",
+    "Pending",
     "SentenceBuffer",
     "TextBuffer",
     "WordBuffer",
     "chunks",
+    "heal_markdown",
     "lines",
+    "markdown_blocks",
+    "message_chunks",
     "paragraphs",
     "sentences",
     "words",
@@ -169,3 +187,72 @@ def chunks(*, min_chars: int = 64, max_delay: float | None = None) -> Operator[s
     if min_chars < 1:
         raise ValueError(f"min_chars must be at least 1, not {min_chars!r}")
     return _buffer_op(lambda: ChunkBuffer(min_chars), max_delay)
+
+
+@chunk_operator
+def markdown_blocks(*, heal: bool = True) -> BlockSplitter:
+    """Cut a Markdown answer into final blocks and the open tail, as it streams.
+
+    Yields :class:`Committed` each time a top-level block is final (a paragraph
+    followed by a blank line, a closed fence, a finished list, table or block
+    quote, a heading line, a ``$$`` block) and :class:`Pending` for the open
+    tail after each chunk that changed it. A committed block never changes, so
+    a renderer renders it once and re-renders only the tail: the cost per chunk
+    is bounded by the tail, not the answer. Decisions are made on whole lines:
+    the committed blocks are the same whatever the chunking, and together
+    (the last one is committed when the stream ends) they are exactly the input.
+
+    Args:
+        heal: give each :class:`Pending` a ``healed`` text with its open markup
+            closed (:func:`heal_markdown`); ``False`` leaves it as received.
+
+    Yields:
+        :class:`Committed` and :class:`Pending` items.
+
+    The heading is final at its line end; the paragraph stays pending, healed:
+
+    >>> from streamops import drain, pipe
+    >>> for item in drain(pipe(["# Hi\\n\\nSome **bo", "ld** text"], markdown_blocks())):
+    ...     print(item)
+    Committed(text='# Hi\\n', kind='heading')
+    Pending(text='\\nSome **bo', healed='\\nSome **bo**')
+    Pending(text='\\nSome **bold** text', healed='\\nSome **bold** text')
+    Committed(text='\\nSome **bold** text', kind='paragraph')
+    """
+    return BlockSplitter(heal=heal)
+
+
+@chunk_operator
+def _message_chunks(max_chars: int, markdown_safe: bool) -> MessageChunker:
+    """Run a :class:`MessageChunker` over a stream (a fused stage)."""
+    return MessageChunker(max_chars, markdown_safe=markdown_safe)
+
+
+def message_chunks(
+    max_chars: int, *, markdown_safe: bool = True
+) -> Operator[str, Committed | Pending]:
+    """Split an answer into platform-sized messages as it streams (for chat bots).
+
+    Yields :class:`Committed` for each finished message (at most ``max_chars``
+    characters) and :class:`Pending` for the message in progress after each
+    chunk that changed it (``healed`` is safe to send as an edit). A message
+    ends at the best boundary in its second half: a blank line, a line end, a
+    sentence end, a space; never inside a word, a link, an inline code span or
+    a table row. With ``markdown_safe``, a code fence that must be split is
+    closed at the end of one message and reopened (with its info string) at the
+    start of the next; :meth:`MessageChunker.join` undoes that. The messages
+    are the same whatever the chunking.
+
+    Args:
+        max_chars: the platform's message size limit (at least 16).
+        markdown_safe: close and reopen a fence split across messages, and heal
+            the pending message.
+
+    >>> from streamops import drain, pipe
+    >>> [m.text for m in drain(pipe(["One two three. Four", " five six."], message_chunks(20)))
+    ...  if isinstance(m, Committed)]
+    ['One two three. ', 'Four five six.']
+    """
+    if max_chars < 16:
+        raise ValueError(f"max_chars must be at least 16, not {max_chars!r}")
+    return _message_chunks(max_chars, markdown_safe)

@@ -81,20 +81,25 @@ from .text import BlockKind as BlockKind
 from .text import BlockSplitter as BlockSplitter
 from .text import ChunkBuffer as ChunkBuffer
 from .text import Committed as Committed
+from .text import GraphemeBuffer as GraphemeBuffer
 from .text import LineBuffer as LineBuffer
 from .text import MessageChunker as MessageChunker
+from .text import Pace as Pace
+from .text import Pacer as Pacer
 from .text import ParagraphBuffer as ParagraphBuffer
 from .text import Pending as Pending
 from .text import SentenceBuffer as SentenceBuffer
 from .text import TextBuffer as TextBuffer
 from .text import WordBuffer as WordBuffer
 from .text import chunks as chunks
+from .text import graphemes as graphemes
 from .text import heal_markdown as heal_markdown
 from .text import lines as lines
 from .text import markdown_blocks as markdown_blocks
 from .text import message_chunks as message_chunks
 from .text import paragraphs as paragraphs
 from .text import sentences as sentences
+from .text import smooth as smooth
 from .text import words as words
 from .tools import ToolCallAssembler as ToolCallAssembler
 from .tools import ToolCallFailed as ToolCallFailed
@@ -118,6 +123,7 @@ __all__ = [
     "FieldEvent",
     "Finished",
     "Gap",
+    "GraphemeBuffer",
     "IncompleteJSONError",
     "ItemHydrator",
     "JSONParser",
@@ -126,6 +132,8 @@ __all__ = [
     "MessageChunker",
     "ModelHydrator",
     "Operator",
+    "Pace",
+    "Pacer",
     "ParagraphBuffer",
     "Partial",
     "PatchBuilder",
@@ -167,6 +175,7 @@ __all__ = [
     "events",
     "field_events",
     "format_path",
+    "graphemes",
     "heal_markdown",
     "items",
     "iterate",
@@ -187,6 +196,7 @@ __all__ = [
     "pipe",
     "run_tools",
     "sentences",
+    "smooth",
     "sse_events",
     "sse_response",
     "stream",

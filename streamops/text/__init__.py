@@ -1,4 +1,8 @@
-"""Text buffers: turn tiny ``str`` fragments into words, sentences, lines, paragraphs.
+"""Text: buffers (words, sentences, lines, paragraphs), live Markdown, pacing.
+
+Live Markdown (:func:`markdown_blocks`, :func:`heal_markdown`,
+:func:`message_chunks`) and pacing (:func:`smooth`) are described on their
+functions; the rest of this page is about the buffers.
 
 Every operator here is lossless (``"".join(outputs) == "".join(inputs)``) and,
 without a flush timer, its output does not depend on how the input was split.
@@ -14,7 +18,7 @@ has. Without ``max_delay`` no background task is started.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from typing import cast
+from typing import Any, cast
 
 import anyio
 
@@ -36,6 +40,7 @@ from ._markdown import (
     Pending,
     heal_markdown,
 )
+from ._smooth import GraphemeBuffer, Pace, Pacer, graphemes
 
 __all__ = [
     "INCOMPLETE_LINK",
@@ -43,20 +48,25 @@ __all__ = [
     "BlockSplitter",
     "ChunkBuffer",
     "Committed",
+    "GraphemeBuffer",
     "LineBuffer",
     "MessageChunker",
+    "Pace",
+    "Pacer",
     "ParagraphBuffer",
     "Pending",
     "SentenceBuffer",
     "TextBuffer",
     "WordBuffer",
     "chunks",
+    "graphemes",
     "heal_markdown",
     "lines",
     "markdown_blocks",
     "message_chunks",
     "paragraphs",
     "sentences",
+    "smooth",
     "words",
 ]
 
@@ -256,3 +266,82 @@ def message_chunks(
     if max_chars < 16:
         raise ValueError(f"max_chars must be at least 16, not {max_chars!r}")
     return _message_chunks(max_chars, markdown_safe)
+
+
+@operator
+async def _smooth(
+    source: AsyncIterable[Any],
+    paces: dict[str, Pace | None],
+    delay: float,
+    adaptive: bool,
+    max_lag: float,
+) -> AsyncIterator[Any]:
+    """Release a :class:`Pacer`'s units one tick at a time (the upstream is read by a pump)."""
+    pacer = Pacer(paces, delay=delay, adaptive=adaptive, max_lag=max_lag)
+    async with pumping(source) as pump:
+        tick: float | None = None
+        while True:
+            item = await pump.get(tick)
+            if item is ENDED:
+                break
+            if item is not TIMED_OUT:
+                for out in pacer.feed(item):
+                    yield out
+            now = anyio.current_time()
+            if pacer.backlog and (tick is None or now >= tick):
+                for out in pacer.take(pacer.per_tick()):
+                    yield out
+                tick = now + delay
+            elif not pacer.backlog:
+                tick = None
+    pacer.close()
+    while pacer.backlog:
+        for out in pacer.take(pacer.per_tick()):
+            yield out
+        if pacer.backlog:
+            await anyio.sleep(delay)
+
+
+def smooth(
+    *,
+    delay: float = 0.015,
+    text: Pace | None = "word",
+    reasoning: Pace | None = "word",
+    tool_input: Pace | None = None,
+    adaptive: bool = True,
+    max_lag: float = 1.0,
+) -> Operator[Any, Any]:
+    """Pace text for a UI or a bot: release it unit by unit, one tick every ``delay`` seconds.
+
+    Works on plain ``str`` chunks and on provider events. Each event kind has
+    its own unit: ``"grapheme"`` (an emoji with modifiers, a flag, an accented
+    letter is never split, even across chunks), ``"word"``, ``"line"``, or
+    ``None`` to pass it through unpaced. Any other event (a tool call starting
+    or done, usage, the finish) first releases the whole backlog at once and
+    then passes, so it is never delayed behind smoothed text, and the order of
+    events is kept. With ``adaptive`` the backlog drains faster as it grows
+    (each tick releases enough units to empty it within ``max_lag`` seconds),
+    so the end lands near the real end. The concatenated text is the input.
+
+    Args:
+        delay: seconds between ticks.
+        text: the unit for answer text (``str`` and :class:`TextDelta`).
+        reasoning: the unit for :class:`ReasoningDelta`.
+        tool_input: the unit for :class:`ToolCallDelta` argument fragments
+            (paced pieces carry ``partial_args=None``).
+        adaptive: speed up as the backlog grows.
+        max_lag: with ``adaptive``, the longest a unit should wait.
+
+    >>> from streamops import drain, pipe
+    >>> drain(pipe(["Hel", "lo wor", "ld 👍", "🏽"], smooth(delay=0.001, text="grapheme")))
+    ['H', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', ' ', '👍🏽']
+    """
+    if not delay > 0:
+        raise ValueError(f"delay must be a positive number of seconds, not {delay!r}")
+    if not max_lag > 0:
+        raise ValueError(f"max_lag must be a positive number of seconds, not {max_lag!r}")
+    paces: dict[str, Pace | None] = {"text": text, "reasoning": reasoning, "tool_input": tool_input}
+    for kind, pace in paces.items():
+        if pace not in (None, "grapheme", "word", "line"):
+            raise ValueError(f"{kind} must be 'grapheme', 'word', 'line' or None, not {pace!r}")
+    return _smooth(paces, delay, adaptive, max_lag)

@@ -63,6 +63,8 @@ def test_the_pending_tail_is_healed_or_raw() -> None:
         ("| a | b |\n|---|---|\n| 1 | **2", "| a | b |\n|---|---|\n| 1 | **2**"),
         ("`a **b`", "`a **b`"),
         ("snake_case_", "snake_case_"),
+        ("| a | b |\n|:", ""),  # a partial delimiter row holds the header back too
+        ("with $a \\", "with $a$ "),  # a trailing backslash inside math is held back
     ],
 )
 def test_heal(prefix: str, healed: str) -> None:
@@ -91,3 +93,11 @@ def test_message_chunks_never_split_a_word_or_a_link() -> None:
 def test_message_chunks_rejects_tiny_limits() -> None:
     with pytest.raises(ValueError, match="at least 16"):
         message_chunks(3)
+
+
+def test_a_math_block_followed_by_text_stays_with_it() -> None:
+    # Without math support CommonMark reads "$$" lines as a paragraph's, which
+    # only a blank line ends: committing at the closing "$$" would split it.
+    doc = "$$\nx\n$$\nalpha\n\nnext\n"
+    blocks = [i for i in drain(pipe([doc], markdown_blocks())) if isinstance(i, Committed)]
+    assert [b.text for b in blocks] == ["$$\nx\n$$\nalpha\n\n", "next\n"]

@@ -1,6 +1,6 @@
 """streamops: composable async-iterator operators for LLM token streams.
 
-Families: :mod:`streamops.text` (words, sentences, ...), :mod:`streamops.json`
+Families: :mod:`streamops.text` (words, sentences, ..., live Markdown), :mod:`streamops.json`
 (incremental JSON), :mod:`streamops.models` (partial Pydantic models),
 tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and raw bodies to
 one event vocabulary; its ``text()`` operator lives there, so that
@@ -96,16 +96,30 @@ from .providers import ToolCallStarted as ToolCallStarted
 from .providers import Usage as Usage
 from .providers import events as events
 from .providers import sse_events as sse_events
+from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
+from .text import BlockKind as BlockKind
+from .text import BlockSplitter as BlockSplitter
 from .text import ChunkBuffer as ChunkBuffer
+from .text import Committed as Committed
+from .text import GraphemeBuffer as GraphemeBuffer
 from .text import LineBuffer as LineBuffer
+from .text import MessageChunker as MessageChunker
+from .text import Pace as Pace
+from .text import Pacer as Pacer
 from .text import ParagraphBuffer as ParagraphBuffer
+from .text import Pending as Pending
 from .text import SentenceBuffer as SentenceBuffer
 from .text import TextBuffer as TextBuffer
 from .text import WordBuffer as WordBuffer
 from .text import chunks as chunks
+from .text import graphemes as graphemes
+from .text import heal_markdown as heal_markdown
 from .text import lines as lines
+from .text import markdown_blocks as markdown_blocks
+from .text import message_chunks as message_chunks
 from .text import paragraphs as paragraphs
 from .text import sentences as sentences
+from .text import smooth as smooth
 from .text import words as words
 from .tools import ToolCallAssembler as ToolCallAssembler
 from .tools import ToolCallFailed as ToolCallFailed
@@ -117,17 +131,22 @@ from .tools import tool_model as tool_model
 __version__ = "0.1.0"
 
 __all__ = [
+    "INCOMPLETE_LINK",
     "SSE_HEADERS",
     "AsyncModelStream",
+    "BlockKind",
+    "BlockSplitter",
     "BufferOperator",
     "ChunkBuffer",
     "ChunkCore",
     "Collected",
+    "Committed",
     "DeliveryError",
     "DepthLimitError",
     "FieldEvent",
     "Finished",
     "Gap",
+    "GraphemeBuffer",
     "IncompleteJSONError",
     "ItemHydrator",
     "JSONParser",
@@ -135,13 +154,17 @@ __all__ = [
     "LeaseLostError",
     "LineBuffer",
     "MemoryStore",
+    "MessageChunker",
     "ModelHydrator",
     "ModelStream",
     "Operator",
+    "Pace",
+    "Pacer",
     "ParagraphBuffer",
     "Partial",
     "PatchBuilder",
     "PathMatcher",
+    "Pending",
     "ProviderError",
     "ProviderEvent",
     "ProviderFormatError",
@@ -186,6 +209,8 @@ __all__ = [
     "events",
     "field_events",
     "format_path",
+    "graphemes",
+    "heal_markdown",
     "items",
     "iterate",
     "json_events",
@@ -195,7 +220,9 @@ __all__ = [
     "json_string",
     "json_values",
     "lines",
+    "markdown_blocks",
     "merge",
+    "message_chunks",
     "operator",
     "paragraphs",
     "partial",
@@ -205,6 +232,7 @@ __all__ = [
     "resume",
     "run_tools",
     "sentences",
+    "smooth",
     "sse_events",
     "sse_response",
     "stream",

@@ -145,6 +145,31 @@ async def _show_words(chunks: Any) -> None:
     sys.stdout.write("\n")
 
 
+async def _show_markdown(chunks: Any) -> None:
+    """Render an answer as Markdown: each committed block once, only the tail live."""
+    from .text import Committed, markdown_blocks
+
+    try:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.markdown import Markdown
+    except ImportError:  # no rich: the committed blocks as plain text
+        async with pipe(chunks, markdown_blocks()) as blocks:
+            async for item in blocks:
+                if isinstance(item, Committed):
+                    sys.stdout.write(item.text)
+        return
+    console = Console()
+    async with pipe(chunks, markdown_blocks()) as blocks:
+        with Live(Markdown(""), console=console, refresh_per_second=30) as live:
+            async for item in blocks:
+                if isinstance(item, Committed):
+                    live.update(Markdown(""))
+                    live.console.print(Markdown(item.text))  # printed once, above the tail
+                else:
+                    live.update(Markdown(item.healed))  # only the open tail re-renders
+
+
 async def _demo(args: argparse.Namespace) -> None:
     speed: float = args.speed
     out = sys.stdout
@@ -173,8 +198,14 @@ async def _demo(args: argparse.Namespace) -> None:
         answer = replay("answer", speed=speed)
     out.write("== partial(Trip): the structured answer, validated field by field ==\n")
     await _show_trip(trip)
+    if args.model:
+        out.write("\n== markdown_blocks(): the text answer as Markdown ==\n\n")
+        await _show_markdown(answer)
+        return
     out.write("\n== sentences(): a text answer, one sentence at a time ==\n\n")
     await _show_sentences(answer)
+    out.write("\n== markdown_blocks(): the same answer as Markdown ==\n\n")
+    await _show_markdown(replay("answer", speed=speed))
 
 
 async def _collect(source: Any) -> list[Any]:

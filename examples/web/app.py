@@ -1,11 +1,13 @@
-"""Live structured output in the browser: JSON patches and words over SSE.
+"""Live structured output in the browser: JSON patches and live Markdown over SSE.
 
 ``POST /api/stream`` streams two things at once over one server-sent-event
 response: JSON patches of a structured answer (from ``json_patches()``), which
-the page applies to render a card as it fills in, and the words of a plain
-text answer (from ``words()``). The Stop button aborts the fetch; the server
-sees the client go, the pipeline closes its sources, and ``GET /api/stats``
-counts it.
+the page applies to render a card as it fills in, and a text answer as live
+Markdown (from ``markdown_blocks()``): each committed block is sent once as an
+HTML fragment rendered here with markdown-it-py (raw HTML from the model is
+escaped), and the healed open tail is re-sent after each chunk that changed it.
+The Stop button aborts the fetch; the server sees the client go, the pipeline
+closes its sources, and ``GET /api/stats`` counts it.
 
 Offline by default: it replays the package's own sample streams with realistic
 token timing. With ``OPENAI_API_KEY`` set (or ``--base-url`` for any
@@ -41,12 +43,14 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
+from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
-from streamops import RedisStore, merge, operator, pipe, sse_response, to_sse, words
+from streamops import Committed, RedisStore, merge, operator, pipe, sse_response, to_sse
 from streamops.delivery import CLIENT_JS, resume_response, spawn
 from streamops.json import json_patches
 from streamops.samples import replay
+from streamops.text import markdown_blocks
 
 log = logging.getLogger("streamops.web")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -79,6 +83,17 @@ async def tagged(source: AsyncIterable[Any], kind: str) -> AsyncIterator[dict[st
     """Wrap each item as ``{"kind": kind, "data": item}`` so one SSE stream can carry both."""
     async for item in source:
         yield {"kind": kind, "data": item}
+
+
+@operator
+async def as_html(source: AsyncIterable[Any]) -> AsyncIterator[dict[str, Any]]:
+    """Committed blocks and the pending tail as HTML fragments: ``block`` and ``tail``."""
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    async for item in source:
+        if isinstance(item, Committed):
+            yield {"kind": "block", "data": md.render(item.text)}
+        else:
+            yield {"kind": "tail", "data": md.render(item.healed)}
 
 
 def create_app(
@@ -176,7 +191,7 @@ def create_app(
         card, answer = sources(request)
         return merge(
             pipe(card, json_patches(), tagged("patch")),
-            pipe(answer, words(), tagged("text")),
+            pipe(answer, markdown_blocks(), as_html()),
         )
 
     @app.post("/api/stream")

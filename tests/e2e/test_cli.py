@@ -28,6 +28,7 @@ def test_demo_renders_the_validated_trip_then_numbered_sentences() -> None:
     result = run("demo", "--speed", "0")
     assert result.returncode == 0, result.stderr
     trip_part, sentences_part = result.stdout.split("== sentences()")
+    sentences_part, markdown_part = sentences_part.split("== markdown_blocks()")
     report = json.loads(sample_text("report"))
     assert report["title"] in trip_part
     assert "validated Trip" in trip_part  # the final value is the real model
@@ -36,6 +37,9 @@ def test_demo_renders_the_validated_trip_then_numbered_sentences() -> None:
     assert "  1  Streaming output changes how an application feels." in sentences_part
     assert "Mr. Ito, who runs" in sentences_part  # not split after the abbreviation
     assert "after 9.5 seconds" in sentences_part  # nor inside a decimal
+    # the same answer rendered as Markdown by rich: the numbered list is a list
+    assert "Streaming output changes how an application feels." in markdown_part
+    assert " 1 Never show half a word." in markdown_part
 
 
 def test_demo_replays_a_recorded_sse_body(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -90,3 +91,14 @@ def test_examples_have_their_own_docs() -> None:
     for path in Path(EXAMPLES).glob("*.py"):
         if path.name != "__init__.py":
             assert path.read_text().startswith('"""'), path
+
+
+def test_markdown_bot_posts_messages_within_the_limit() -> None:
+    bot = load("markdown_bot.py")
+    chat = bot.FakeChat(max_chars=300, edit_interval=0.05)
+    anyio.run(bot.run_bot, chat, 0)
+    assert len(chat.messages) > 1
+    assert all(len(m) <= 300 for m in chat.messages)
+    assert bot.MessageChunker.join(chat.messages) == sample_text("answer")
+    out = run_example("markdown_bot.py", "--max-chars", "300")
+    assert out.rstrip().endswith("whole answer: True")

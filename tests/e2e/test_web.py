@@ -148,6 +148,9 @@ def test_card_fills_in_live_and_ends_with_the_sample_value(server: str, browser:
     for i, item in enumerate(expected["items"]):
         assert item["name"] in items.nth(i).inner_text()
     assert page.inner_text("#answer").startswith("Streaming output changes")
+    # the answer is live Markdown: committed blocks as HTML, the numbered list a list
+    assert page.locator("#blocks p").count() >= 2
+    assert page.locator("#blocks ol li").count() == 3
     page.close()
 
 

@@ -340,8 +340,8 @@ class StrictValueCollector:
 
     def _process(self, events: list[tuple[str, Any]]) -> list[Any] | None:
         """Turn yajl events into matched values (with their paths, if wanted); ``None`` if
-        the depth limit is exceeded (the pure parser then raises ``DepthLimitError`` at the
-        right place)."""
+        the depth limit is exceeded or a number stands at the top (the pure parser then
+        takes over, and raises ``DepthLimitError`` or its error at the right place)."""
         out: list[Any] = []
         with_paths = self._with_paths
         ctx = self._ctx
@@ -391,6 +391,10 @@ class StrictValueCollector:
                     top[vpath[-1]] = value
                 else:
                     top.append(value)
+            elif not stack and (kind == "number" or kind == "integer" or kind == "double"):
+                # A number at the top: yajl ends it at any non-digit and reads "00"
+                # as 0 then another value ("1true" as 1 then true); the pure parser decides.
+                return None
             elif match(vpath):
                 out.append((vpath, value) if with_paths else value)
         self._ctx = ctx

@@ -316,3 +316,24 @@ def test_a_long_integer_is_still_too_large_once_complete() -> None:
     assert whole[1][1] == "integer too large to convert"
     assert parser_outcome([text[:-1], "]"]) == whole
     assert parser_outcome([text[:2], text[2:]]) == whole
+
+
+@pytest.mark.parametrize("text", ["00ull", "00", "-01", "[1] 00"])
+def test_strict_values_never_deliver_a_number_with_a_leading_zero(text: str) -> None:
+    """yajl reads "00" as 0 followed by more; the strict fast path must agree with the
+    pure parser (nothing for the bad number, then its error) under every chunking."""
+    multiple = text.startswith("[")
+
+    def run(chunks: list[str | bytes]) -> tuple[list[Any], str, int | None]:
+        got: list[Any] = []
+        op = json_values("$", lenient=False, multiple_values=multiple)
+        with pytest.raises(JSONStreamError) as info:
+            for value in iterate(chunks, op):
+                got.append(value)  # noqa: PERF402 (what came before the error)
+        return got, type(info.value).__name__, info.value.offset
+
+    expected = run([text])
+    assert expected[0] == ([[1]] if multiple else [])
+    assert run(list(text)) == expected
+    data = text.encode()
+    assert run([data[i : i + 1] for i in range(len(data))]) == expected

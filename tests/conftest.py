@@ -18,6 +18,15 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
+# CI's extra run of the fuzz targets: many examples, the same ones on every run
+# (derandomized), so CI's time budget and result do not depend on luck.
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -573,7 +573,8 @@ def _heal_inline(text: str, start: int) -> str:
                 len(tok) <= 2
                 and after
                 and not after.isspace()
-                and not (len(tok) == 1 and after.isdigit())
+                # ($5 is a price; in "$42$." the second $ ends a price, opens nothing)
+                and not (len(tok) == 1 and (after.isdigit() or text[i - 1 : i].isalnum()))
             ):
                 math = len(tok)
                 stack.append(_Open("$", math, i))

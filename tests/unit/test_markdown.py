@@ -101,3 +101,10 @@ def test_a_math_block_followed_by_text_stays_with_it() -> None:
     doc = "$$\nx\n$$\nalpha\n\nnext\n"
     blocks = [i for i in drain(pipe([doc], markdown_blocks())) if isinstance(i, Committed)]
     assert [b.text for b in blocks] == ["$$\nx\n$$\nalpha\n\n", "next\n"]
+
+
+def test_a_dollar_after_a_digit_opens_no_math() -> None:
+    """Found by the property test in CI: in "$42$." the second $ ends a price, so the
+    bold on the next line must be healed as bold, not swallowed by math."""
+    assert heal_markdown("alpha\n$42$.\n**alph") == "alpha\n$42$.\n**alph**"
+    assert heal_markdown("costs 5$ and **more") == "costs 5$ and **more**"

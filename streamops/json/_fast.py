@@ -239,6 +239,10 @@ class StrictValueCollector:
             if checked.__class__ is not bytes:
                 return checked  # type: ignore[return-value]
             data = checked
+        if data and 48 <= data[0] <= 57 and _ends_in_leading_zero(self._chunks):
+            # yajl reads "0" then "5" in two sends as the number 0, then more: the
+            # pure parser decides (a number cannot continue after a leading zero).
+            return self._take_over(final=False)
         if len(data) > _SLICE:
             return self._sliced(data)
         try:
@@ -402,6 +406,21 @@ class StrictValueCollector:
         self._vpath = vpath
         self._idx = idx
         return out
+
+
+def _ends_in_leading_zero(chunks: list[str | bytes]) -> bool:
+    """Whether the input before the last chunk ends in a ``0`` that begins a number's
+    integer part (or sits in a string: a false positive only costs speed)."""
+    tail = ""
+    for chunk in reversed(chunks[:-1]):
+        piece = chunk[-2:]
+        tail = (piece if piece.__class__ is str else piece.decode("latin-1")) + tail  # type: ignore[union-attr]
+        if len(tail) >= 2:
+            break
+    return tail[-1:] == "0" and tail[-2:-1] not in _NUMBER_BODY
+
+
+_NUMBER_BODY = frozenset("0123456789.eE+")
 
 
 def _has_surrogate_escape(data: bytes) -> bool:

@@ -337,3 +337,18 @@ def test_strict_values_never_deliver_a_number_with_a_leading_zero(text: str) -> 
     assert run(list(text)) == expected
     data = text.encode()
     assert run([data[i : i + 1] for i in range(len(data))]) == expected
+
+
+def test_strict_values_inside_containers_never_deliver_a_leading_zero_number() -> None:
+    """Found by CI's fuzz run: "0" and "0" in two chunks were read by yajl as 0."""
+    text = "[[null, false, 00]]"
+
+    def run(chunks: list[str]) -> tuple[list[Any], int | None]:
+        got: list[Any] = []
+        with pytest.raises(JSONStreamError) as info:
+            for value in iterate(chunks, json_values("*.*", lenient=False)):
+                got.append(value)  # noqa: PERF402 (what came before the error)
+        return got, info.value.offset
+
+    assert run([text]) == ([None, False], text.index("00"))
+    assert run(list(text)) == run([text])

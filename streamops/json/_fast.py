@@ -111,6 +111,7 @@ class StrictValueCollector:
         "_depth_left",
         "_events",
         "_fallback",
+        "_held",
         "_idx",
         "_match",
         "_max_depth",
@@ -150,6 +151,7 @@ class StrictValueCollector:
         self._quiet = 0  # bytes sent since yajl last produced an event
         self._delivered = 0
         self._fallback: tuple[JSONParser, ValueCollector] | None = None
+        self._held = b""  # a number cut at the end of the last chunk, not sent to yajl yet
         # path tracking, as in JSONParser
         self._stack: list[tuple[int, Path, int]] = []
         self._ctx = 0
@@ -175,6 +177,7 @@ class StrictValueCollector:
         error, if there is one) and let it handle the rest of the stream."""
         self._coro = None
         self._plain = False
+        self._held = b""
         parser = JSONParser(
             lenient=False,
             multiple_values=self._multiple,
@@ -239,10 +242,19 @@ class StrictValueCollector:
             if checked.__class__ is not bytes:
                 return checked  # type: ignore[return-value]
             data = checked
-        if data and 48 <= data[0] <= 57 and _ends_in_leading_zero(self._chunks):
-            # yajl reads "0" then "5" in two sends as the number 0, then more: the
-            # pure parser decides (a number cannot continue after a leading zero).
-            return self._take_over(final=False)
+        # yajl ends a number cut by a chunk boundary at the next send's first byte
+        # ("0" + "0" is 0 then more, "-1" + "-" is -1): a number at the end of a
+        # chunk is held back and sent with the next one, so yajl sees it whole.
+        if self._held:
+            data = self._held + data
+            self._held = b""
+        if data and data[-1] in _NUMBER_BYTES:
+            run = _number_tail(data)
+            if run:
+                self._held = data[-run:]
+                data = data[:-run]
+                if not data:
+                    return []
         if len(data) > _SLICE:
             return self._sliced(data)
         try:
@@ -326,6 +338,11 @@ class StrictValueCollector:
         if last[-1:] == "\\" or last[-1:] == b"\\":
             return self._take_over(final=True)
         try:
+            if self._held:
+                held, self._held = self._held, b""
+                self._coro.send(held)
+                if self._events:  # (a number ended by the end: the parser decides)
+                    raise ValueError
             self._coro.send(b'"')
             ended = not self._events  # (else a string or number ended: the parser decides)
             if ended:
@@ -408,19 +425,20 @@ class StrictValueCollector:
         return out
 
 
-def _ends_in_leading_zero(chunks: list[str | bytes]) -> bool:
-    """Whether the input before the last chunk ends in a ``0`` that begins a number's
-    integer part (or sits in a string: a false positive only costs speed)."""
-    tail = ""
-    for chunk in reversed(chunks[:-1]):
-        piece = chunk[-2:]
-        tail = (piece if piece.__class__ is str else piece.decode("latin-1")) + tail  # type: ignore[union-attr]
-        if len(tail) >= 2:
-            break
-    return tail[-1:] == "0" and tail[-2:-1] not in _NUMBER_BODY
+_NUMBER_BYTES = frozenset(b"0123456789.eE+-")
 
 
-_NUMBER_BODY = frozenset("0123456789.eE+")
+def _number_tail(data: bytes) -> int:
+    """How long the run of number characters at the end of ``data`` is, if the run may
+    be a number (it holds a digit, or is a lone ``-``); else 0. (Inside a string this
+    only delays a few characters to the next chunk.)"""
+    i = len(data)
+    while i and data[i - 1] in _NUMBER_BYTES:
+        i -= 1
+    run = data[i:]
+    if run == b"-" or any(48 <= c <= 57 for c in run):
+        return len(run)
+    return 0
 
 
 def _has_surrogate_escape(data: bytes) -> bool:

@@ -432,12 +432,10 @@ def _number_tail(data: bytes) -> int:
     """How long the run of number characters at the end of ``data`` is, if the run may
     be a number (it holds a digit, or is a lone ``-``); else 0. (Inside a string this
     only delays a few characters to the next chunk.)"""
-    i = len(data)
-    while i and data[i - 1] in _NUMBER_BYTES:
-        i -= 1
-    run = data[i:]
-    if run == b"-" or any(48 <= c <= 57 for c in run):
-        return len(run)
+    run = len(data) - len(data.rstrip(b"0123456789.eE+-"))
+    tail = data[-run:] if run else b""
+    if tail.strip(b".eE+-") or tail == b"-":
+        return run
     return 0
 
 

@@ -82,17 +82,23 @@ from .models import field_events as field_events
 from .models import items as items
 from .models import partial as partial
 from .models import partial_model as partial_model
+from .providers import Citation as Citation
 from .providers import Event as ProviderEvent
 from .providers import Finished as Finished
 from .providers import ProviderError as ProviderError
 from .providers import ReasoningDelta as ReasoningDelta
+from .providers import ReasoningSignature as ReasoningSignature
+from .providers import RedactedReasoning as RedactedReasoning
 from .providers import Refusal as Refusal
+from .providers import ServerToolResult as ServerToolResult
+from .providers import ServerToolUpdate as ServerToolUpdate
 from .providers import SSEDecoder as SSEDecoder
 from .providers import SSEEvent as SSEEvent
 from .providers import TextDelta as TextDelta
 from .providers import ToolCallDelta as ToolCallDelta
 from .providers import ToolCallDone as ToolCallDone
 from .providers import ToolCallStarted as ToolCallStarted
+from .providers import Unknown as Unknown
 from .providers import Usage as Usage
 from .providers import events as events
 from .providers import sse_events as sse_events
@@ -139,6 +145,7 @@ __all__ = [
     "BufferOperator",
     "ChunkBuffer",
     "ChunkCore",
+    "Citation",
     "Collected",
     "Committed",
     "DeliveryError",
@@ -170,6 +177,8 @@ __all__ = [
     "ProviderFormatError",
     "ProviderStreamError",
     "ReasoningDelta",
+    "ReasoningSignature",
+    "RedactedReasoning",
     "RedisStore",
     "Refusal",
     "RefusalError",
@@ -179,6 +188,8 @@ __all__ = [
     "SSEEvent",
     "SameOperator",
     "SentenceBuffer",
+    "ServerToolResult",
+    "ServerToolUpdate",
     "SnapshotBuilder",
     "Source",
     "Stream",
@@ -199,6 +210,7 @@ __all__ = [
     "ToolCallStarted",
     "ToolResult",
     "TruncatedOutputError",
+    "Unknown",
     "Usage",
     "WordBuffer",
     "buffer",

@@ -31,15 +31,21 @@ from ._adapter import Provider as Provider
 from ._adapter import ProviderAdapter as ProviderAdapter
 from ._adapter import detect_provider as detect_provider
 from ._anthropic import AnthropicAdapter as AnthropicAdapter
+from ._events import Citation as Citation
 from ._events import Event as Event
 from ._events import Finished as Finished
 from ._events import ProviderError as ProviderError
 from ._events import ReasoningDelta as ReasoningDelta
+from ._events import ReasoningSignature as ReasoningSignature
+from ._events import RedactedReasoning as RedactedReasoning
 from ._events import Refusal as Refusal
+from ._events import ServerToolResult as ServerToolResult
+from ._events import ServerToolUpdate as ServerToolUpdate
 from ._events import TextDelta as TextDelta
 from ._events import ToolCallDelta as ToolCallDelta
 from ._events import ToolCallDone as ToolCallDone
 from ._events import ToolCallStarted as ToolCallStarted
+from ._events import Unknown as Unknown
 from ._events import Usage as Usage
 from ._gemini import GeminiAdapter as GeminiAdapter
 from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
@@ -51,6 +57,7 @@ from .sse import sse_events as sse_events
 
 __all__ = [
     "AnthropicAdapter",
+    "Citation",
     "Event",
     "Finished",
     "GeminiAdapter",
@@ -63,14 +70,19 @@ __all__ = [
     "ProviderFormatError",
     "ProviderStreamError",
     "ReasoningDelta",
+    "ReasoningSignature",
+    "RedactedReasoning",
     "Refusal",
     "RefusalError",
     "SSEDecoder",
     "SSEEvent",
+    "ServerToolResult",
+    "ServerToolUpdate",
     "TextDelta",
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "Unknown",
     "Usage",
     "detect_provider",
     "events",
@@ -111,7 +123,7 @@ async def events(
     ...     b"data: [DONE]\\n\\n",
     ... ]
     >>> drain(pipe(body, sse_events(), events(provider="openai-chat")))
-    [TextDelta(text='Hi', choice=0), Finished(reason='stop', choice=0)]
+    [TextDelta(text='Hi', choice=0), Finished(reason='stop', choice=0, complete=True)]
 
     Gemini's JSON array, split anywhere:
 
@@ -134,13 +146,16 @@ def _check(event: Event, choice: int, refusal: list[str], received: list[str]) -
     """For text(): the text of ``event`` to yield, if any; raise on an in-band error."""
     kind = type(event)
     if kind is TextDelta:
-        if event.choice == choice:  # type: ignore[union-attr]
-            received.append(event.text)  # type: ignore[union-attr]
-            return event.text  # type: ignore[union-attr]
+        delta: TextDelta = event  # type: ignore[assignment]
+        if delta.choice == choice:
+            received.append(delta.text)
+            return delta.text
     elif kind is ProviderError:
         raise ProviderStreamError(event, received="".join(received))  # type: ignore[arg-type]
-    elif kind is Refusal and event.choice == choice:  # type: ignore[union-attr]
-        refusal.append(event.text)  # type: ignore[union-attr]
+    elif kind is Refusal:
+        refused: Refusal = event  # type: ignore[assignment]
+        if refused.choice == choice:
+            refusal.append(refused.text)
     return None
 
 

@@ -115,7 +115,7 @@ class AnthropicAdapter(AdapterBase):
             reason = delta.get("stop_reason") if isinstance(delta, Mapping) else None
             if reason is not None and not self._finished:
                 self._finished = True
-                out.append(Finished(reason, 0, raw))
+                out.append(Finished(reason, 0, raw=raw))
         elif kind == "message_start":
             message = payload.get("message")
             usage = message.get("usage") if isinstance(message, Mapping) else None

@@ -10,8 +10,15 @@ One vocabulary for every provider (DESIGN.md section 6)::
     ToolCallDone(index, id, name, arguments, parsed)
                                           the provider said the call is finished
     Usage(input_tokens, output_tokens, ...)  token counts (the last one is the total)
-    Finished(reason)                      the provider's finish / stop reason
+    Finished(reason, complete)            the provider's finish / stop reason; ``complete=False``
+                                          (and ``reason=None``) when the body just stopped
     ProviderError(message, code, ...)     an in-band error (an ``error`` event or object)
+    ReasoningSignature(signature)         an opaque signature of the reasoning (or call) before it
+    RedactedReasoning(data)               reasoning sent encrypted / redacted, to send back as is
+    Citation(url, title, text, data)      a source the answer cites
+    ServerToolResult(id, type, content)   the result of a tool the provider ran itself
+    ServerToolUpdate(id, type, status)    progress of such a tool (searching, partial image ...)
+    Unknown(type, payload)                an event this version does not know, passed through
 
 Every event keeps the provider's own object in ``raw`` (the parsed JSON ``dict``,
 or the SDK's typed object when the input was one). ``raw`` is left out of
@@ -29,15 +36,21 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 __all__ = [
+    "Citation",
     "Event",
     "Finished",
     "ProviderError",
     "ReasoningDelta",
+    "ReasoningSignature",
+    "RedactedReasoning",
     "Refusal",
+    "ServerToolResult",
+    "ServerToolUpdate",
     "TextDelta",
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "Unknown",
     "Usage",
 ]
 
@@ -188,15 +201,20 @@ class Finished:
     Chat); ``"end_turn"``, ``"max_tokens"``, ``"tool_use"``, ``"stop_sequence"``
     (Anthropic); ``"completed"``, ``"incomplete"``, ``"failed"`` (the Responses
     status); ``"STOP"``, ``"MAX_TOKENS"``, ``"SAFETY"`` ... (Gemini). Emitted
-    once per choice, when the provider says it; usage may follow it. A stream
-    that ends without the provider's finish signal produces no ``Finished``.
+    once per choice, when the provider says it; usage may follow it.
+
+    A body that ends without the provider's terminal signal (``finish_reason``
+    / ``[DONE]``, ``message_stop``, ``response.completed``, Gemini
+    ``finishReason``) ends with ``Finished(None, complete=False)``: the
+    connection was cut, and what came before is not the whole answer.
 
     >>> Finished("stop")
-    Finished(reason='stop', choice=0)
+    Finished(reason='stop', choice=0, complete=True)
     """
 
     reason: str | None
     choice: int = 0
+    complete: bool = True
     raw: Any = field(default=None, repr=False, compare=False)
 
 
@@ -221,6 +239,125 @@ class ProviderError:
     raw: Any = field(default=None, repr=False, compare=False)
 
 
+@dataclass(slots=True)
+class ReasoningSignature:
+    """An opaque signature over the reasoning (or the tool call) just before it.
+
+    Anthropic ``signature_delta`` (ends a ``thinking`` block), Gemini
+    ``thoughtSignature`` (on any part, even an otherwise empty one), Bedrock
+    ``reasoningContent.signature``. It must go back to the provider with the
+    content it signs in the next request (see :func:`~streamops.to_message`).
+
+    >>> ReasoningSignature("EqQBCkgIARABGAIiQ...")
+    ReasoningSignature(signature='EqQBCkgIARABGAIiQ...', choice=0)
+    """
+
+    signature: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class RedactedReasoning:
+    """Reasoning the provider sends encrypted or redacted, to be sent back unchanged.
+
+    Anthropic ``redacted_thinking`` blocks, OpenAI Responses reasoning
+    ``encrypted_content``, OpenRouter ``reasoning.encrypted`` details, Bedrock
+    ``redactedContent`` (base64). ``data`` is the opaque text.
+
+    >>> RedactedReasoning("EmwKAhgBEgy3va3pzix/LafPsn4a")
+    RedactedReasoning(data='EmwKAhgBEgy3va3pzix/LafPsn4a', choice=0)
+    """
+
+    data: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Citation:
+    """A source the answer cites.
+
+    Anthropic ``citations_delta``, Responses ``output_text.annotation.added``,
+    Gemini ``groundingMetadata`` / ``citationMetadata``, Bedrock ``citation``,
+    Cohere ``citation-start``. ``url``, ``title`` and ``text`` (the cited
+    text) are filled where the provider gives them; ``data`` is the provider's
+    own citation object.
+
+    >>> Citation(url="https://example.com", title="Example")
+    Citation(url='https://example.com', title='Example', text=None, choice=0)
+    """
+
+    url: str | None = None
+    title: str | None = None
+    text: str | None = None
+    choice: int = 0
+    data: Any = field(default=None, repr=False)
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ServerToolResult:
+    """The result of a tool the provider ran itself, sent whole.
+
+    Anthropic ``web_search_tool_result``, ``web_fetch_tool_result``,
+    ``code_execution_tool_result`` (and every other ``*_tool_result`` block),
+    Responses hosted-tool items when done (``web_search_call``,
+    ``file_search_call``, ``code_interpreter_call``, ``image_generation_call``,
+    ``mcp_call`` ...), Gemini ``codeExecutionResult``. ``id`` is the id of the
+    call it answers (as in :class:`ToolCallStarted`) where there is one,
+    ``type`` the provider's block / item type, ``content`` its result.
+
+    >>> ServerToolResult("srvtoolu_1", "web_search_tool_result", [])
+    ServerToolResult(id='srvtoolu_1', type='web_search_tool_result', content=[], choice=0)
+    """
+
+    id: str | None
+    type: str
+    content: Any = None
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class ServerToolUpdate:
+    """Progress of a tool the provider runs itself.
+
+    Responses ``web_search_call.searching``, ``file_search_call.in_progress``,
+    ``code_interpreter_call_code.delta`` (``data`` is the code fragment),
+    ``image_generation_call.partial_image`` (``data`` is the base64 image),
+    ``mcp_call.in_progress`` ... ``status`` is the last part of the provider's
+    event type (``"searching"``, ``"delta"``, ``"partial_image"``).
+
+    >>> ServerToolUpdate("ws_1", "web_search_call", "searching")
+    ServerToolUpdate(id='ws_1', type='web_search_call', status='searching', data=None, choice=0)
+    """
+
+    id: str | None
+    type: str
+    status: str
+    data: Any = None
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Unknown:
+    """An event this version of streamops does not know, passed through unchanged.
+
+    Providers add event types; a new one is neither dropped nor an error.
+    ``type`` is the provider's event / block type (or SSE event name), and
+    ``payload`` the parsed payload.
+
+    >>> Unknown("response.future_thing", {"type": "response.future_thing"})
+    Unknown(type='response.future_thing', payload={'type': 'response.future_thing'})
+    """
+
+    type: str
+    payload: Any = None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
 Event: TypeAlias = (
     TextDelta
     | ReasoningDelta
@@ -231,6 +368,12 @@ Event: TypeAlias = (
     | Usage
     | Finished
     | ProviderError
+    | ReasoningSignature
+    | RedactedReasoning
+    | Citation
+    | ServerToolResult
+    | ServerToolUpdate
+    | Unknown
 )
 """Any provider event."""
 
@@ -244,4 +387,10 @@ EVENT_TYPES: tuple[type, ...] = (
     Usage,
     Finished,
     ProviderError,
+    ReasoningSignature,
+    RedactedReasoning,
+    Citation,
+    ServerToolResult,
+    ServerToolUpdate,
+    Unknown,
 )

@@ -267,14 +267,14 @@ class GeminiAdapter(AdapterBase):
                     self._finished.add(ci)
                     finished_now = True
                     self._end_call(ci, raw, out, complete=reason == "STOP")
-                    out.append(Finished(reason, ci, raw))
+                    out.append(Finished(reason, ci, raw=raw))
         feedback = payload.get("promptFeedback")
         if isinstance(feedback, Mapping):
             blocked = feedback.get("blockReason")
             if blocked and 0 not in self._finished:
                 self._finished.add(0)
                 finished_now = True
-                out.append(Finished(blocked, 0, raw))
+                out.append(Finished(blocked, 0, raw=raw))
         usage = payload.get("usageMetadata")
         if isinstance(usage, Mapping) and usage:
             self._usage = usage

@@ -103,7 +103,7 @@ class OpenAIChatAdapter(AdapterBase):
     >>> a.feed({"choices": [{"index": 0, "delta": {"content": "Hi"}}]})
     [TextDelta(text='Hi', choice=0)]
     >>> a.feed({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    [Finished(reason='stop', choice=0)]
+    [Finished(reason='stop', choice=0, complete=True)]
     """
 
     __slots__ = ("_finished", "_next", "_open", "_slots", "_taken")
@@ -137,7 +137,7 @@ class OpenAIChatAdapter(AdapterBase):
                 if reason is not None and ci not in self._finished:
                     self._finished.add(ci)
                     self._close_calls(ci, raw, out, complete=reason not in _TRUNCATING)
-                    out.append(Finished(reason, ci, raw))
+                    out.append(Finished(reason, ci, raw=raw))
         usage = payload.get("usage")
         if usage is None:
             extra = payload.get("x_groq")
@@ -397,7 +397,7 @@ class OpenAIChatAdapter(AdapterBase):
             if reason is not None and ci not in self._finished:
                 self._finished.add(ci)
                 self._close_calls(ci, item, out, complete=reason not in _TRUNCATING)
-                out.append(Finished(reason, ci, item))
+                out.append(Finished(reason, ci, raw=item))
         if usage is not None:
             fields = dump_nested(usage)
             if fields:
@@ -458,7 +458,7 @@ class OpenAIResponsesAdapter(AdapterBase):
     >>> a.feed({"type": "response.output_text.delta", "delta": "Hi"})
     [TextDelta(text='Hi', choice=0)]
     >>> a.feed({"type": "response.completed", "response": {"status": "completed"}})
-    [Finished(reason='completed', choice=0)]
+    [Finished(reason='completed', choice=0, complete=True)]
     """
 
     __slots__ = ("_by_index", "_by_item", "_finished")
@@ -616,7 +616,7 @@ class OpenAIResponsesAdapter(AdapterBase):
             out.append(error_event(error, raw))
         if not self._finished:
             self._finished = True
-            out.append(Finished(status, 0, raw))
+            out.append(Finished(status, 0, raw=raw))
 
     def close(self) -> list[Event]:
         """End of stream: calls never finished come out with ``complete=False``."""

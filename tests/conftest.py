@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,6 +34,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("STREAMOPS_CORPUS", ROOT.parent / "shared" / "corpus" / "real"))
+# The second corpus (Bedrock, Ollama, Cohere, signatures, citations) sits beside the first.
+MORE_CORPUS = Path(os.environ.get("STREAMOPS_CORPUS_MORE", CORPUS.parent / "more"))
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -82,3 +87,21 @@ def corpus_files() -> Iterator[Path]:
     """The recorded provider streams in ``../shared/corpus/real`` (tests only)."""
     if CORPUS.is_dir():
         yield from sorted(p for p in CORPUS.glob("*.json") if p.name != "index.json")
+
+
+def more_corpus(provider: str | None = None) -> list[Any]:
+    """pytest params, one per recording of ``../shared/corpus/more`` (of ``provider``).
+
+    Each param is the recording's parsed JSON with ``body`` added (the bytes). Without
+    the folder, a single param that skips with the reason.
+    """
+    if not MORE_CORPUS.is_dir():
+        reason = f"the recorded corpus is not at {MORE_CORPUS} (set STREAMOPS_CORPUS_MORE)"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-corpus")]
+    out = []
+    for path in sorted(MORE_CORPUS.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if provider is None or record["provider"] == provider:
+            record["body"] = base64.b64decode(record["raw_b64"])
+            out.append(pytest.param(record, id=path.stem))
+    return out

@@ -230,13 +230,16 @@ class AdapterBase:
     that skip ``model_dump`` and give the same events as the dict path.
     """
 
-    __slots__ = ("closed", "done")
+    __slots__ = ("closed", "done", "ended")
 
     _FAST: ClassVar[dict[str, FastPath]] = {}
 
     def __init__(self) -> None:
         self.done = False
         """Whether the ``[DONE]`` sentinel was seen (later items are ignored)."""
+        self.ended = False
+        """Whether the provider's terminal signal arrived (a finish reason, ``[DONE]``,
+        ``message_stop``, ``response.completed`` ...): a body that ends without it was cut."""
         self.closed = False
 
     def feed(self, item: Any) -> list[Event]:
@@ -257,7 +260,7 @@ class AdapterBase:
         if payload is SKIP:
             return []
         if payload is DONE:
-            self.done = True
+            self.done = self.ended = True
             return []
         try:
             return self._payload(payload, event, raw)

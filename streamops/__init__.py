@@ -95,6 +95,7 @@ from .providers import ServerToolUpdate as ServerToolUpdate
 from .providers import SSEDecoder as SSEDecoder
 from .providers import SSEEvent as SSEEvent
 from .providers import TextDelta as TextDelta
+from .providers import ThinkTagSplitter as ThinkTagSplitter
 from .providers import ToolCallDelta as ToolCallDelta
 from .providers import ToolCallDone as ToolCallDone
 from .providers import ToolCallStarted as ToolCallStarted
@@ -102,6 +103,7 @@ from .providers import Unknown as Unknown
 from .providers import Usage as Usage
 from .providers import events as events
 from .providers import sse_events as sse_events
+from .providers import think_tags as think_tags
 from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
 from .text import BlockKind as BlockKind
 from .text import BlockSplitter as BlockSplitter
@@ -202,6 +204,7 @@ __all__ = [
     "SyncModelStream",
     "TextBuffer",
     "TextDelta",
+    "ThinkTagSplitter",
     "ToolCallAssembler",
     "ToolCallDelta",
     "ToolCallDone",
@@ -251,6 +254,7 @@ __all__ = [
     "stream_items",
     "stream_model",
     "tee",
+    "think_tags",
     "throttle",
     "timeout",
     "to_sse",

@@ -51,6 +51,8 @@ from ._gemini import GeminiAdapter as GeminiAdapter
 from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
 from ._openai import OpenAIChatAdapter as OpenAIChatAdapter
 from ._openai import OpenAIResponsesAdapter as OpenAIResponsesAdapter
+from ._think import ThinkTagSplitter as ThinkTagSplitter
+from ._think import think_tags as think_tags
 from .sse import SSEDecoder as SSEDecoder
 from .sse import SSEEvent as SSEEvent
 from .sse import sse_events as sse_events
@@ -79,6 +81,7 @@ __all__ = [
     "ServerToolResult",
     "ServerToolUpdate",
     "TextDelta",
+    "ThinkTagSplitter",
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
@@ -88,6 +91,7 @@ __all__ = [
     "events",
     "sse_events",
     "text",
+    "think_tags",
 ]
 
 

@@ -162,7 +162,7 @@ def _get_extra(obj: Any) -> dict[str, Any] | None:
     return _extra_slot.__get__(obj)  # type: ignore[no-any-return]
 
 
-class Partial(BaseModel):
+class Partial(BaseModel, Generic[M]):
     """Base class of every generated ``Partial[Model]``: a snapshot of an object being written.
 
     ``Partial[Model]`` (or :func:`partial_model`) is a pydantic model with the
@@ -251,7 +251,7 @@ class Partial(BaseModel):
             raise KeyError(key) from None
 
 
-class _PartialAllowExtra(Partial):
+class _PartialAllowExtra(Partial):  # type: ignore[type-arg]  # (Partial[...] makes a class)
     """Base of partial classes for models with ``extra="allow"``."""
 
     model_config = ConfigDict(extra="allow")
@@ -269,7 +269,7 @@ def _to_path(path: str | Sequence[str | int]) -> Path:
     return tuple(path)
 
 
-def partial_model(model: Any) -> type[Partial]:
+def partial_model(model: Any) -> type[Partial[Any]]:
     """The ``Partial[...]`` class of a model, dataclass or TypedDict (built once, cached).
 
     Same field names and aliases; every field ``Optional`` with default
@@ -675,7 +675,7 @@ def partial(
     context: Any = None,
     lenient: bool = True,
     max_depth: int = 512,
-) -> Callable[[AsyncIterable[Chunk]], SnapshotStream[Any]]:
+) -> Callable[[AsyncIterable[Chunk]], SnapshotStream[Partial[M] | M]]:
     """Hydrate ``model`` from streamed JSON text: ``Partial[Model]`` snapshots, then the ``Model``.
 
     One snapshot per chunk that changed what a snapshot shows (a chunk that

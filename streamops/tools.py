@@ -700,7 +700,7 @@ def tool_calls(
     *,
     provider: Provider = "auto",
     on_error: OnError = "event",
-) -> Callable[[AsyncIterable[Any]], Stream[ToolEvent]]:
+) -> Callable[[AsyncIterable[object]], Stream[ToolEvent]]:
     """Assemble tool calls from a provider stream, validating the arguments as they stream.
 
     Takes the same inputs as :func:`~streamops.providers.events` (SDK stream
@@ -927,7 +927,7 @@ def run_tools(
     *,
     max_concurrency: int = 8,
     provider: Provider = "auto",
-) -> Callable[[AsyncIterable[Any]], Stream[ToolResult]]:
+) -> Callable[[AsyncIterable[object]], Stream[ToolResult]]:
     """Run each tool call as soon as its own arguments are done; yield the results in call order.
 
     Applies :func:`tool_calls` itself, so it takes anything that does: a raw

@@ -222,27 +222,26 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
         async with pipe(opened, events(provider=request.provider)) as provider_events:
             async for event in provider_events:
                 self.events.append(event)
-                kind = type(event)
                 piece: str | None = None
-                if kind is TextDelta:
+                if isinstance(event, TextDelta):
                     if request.tool is None and event.choice == 0:
                         piece = event.text
-                elif kind is ToolCallDelta:
+                elif isinstance(event, ToolCallDelta):
                     if event.index == tool_index:
                         piece = event.text
-                elif kind is ToolCallStarted:
+                elif isinstance(event, ToolCallStarted):
                     if request.tool is not None and event.name == request.tool:
                         tool_index = event.index
                         call_id[0] = event.id
-                elif kind is Usage:
+                elif isinstance(event, Usage):
                     self.usage = event
-                elif kind is Finished:
+                elif isinstance(event, Finished):
                     if event.choice == 0:
                         finished = event
                         self.finish_reason = finished.reason
-                elif kind is ProviderError:
+                elif isinstance(event, ProviderError):
                     raise ProviderStreamError(event, received=core.received)
-                elif kind is Refusal and event.choice == 0:
+                elif isinstance(event, Refusal) and event.choice == 0:
                     refusal.append(event.text)
                 if piece:
                     if items:
@@ -355,7 +354,7 @@ def stream_model(
     api: Api | None = ...,
     mode: Mode = ...,
     **create_kwargs: Any,
-) -> AsyncModelStream[Partial | M, M]: ...
+) -> AsyncModelStream[Partial[M] | M, M]: ...
 @overload
 def stream_model(
     client: OpenAI | Anthropic | GeminiClient,
@@ -366,7 +365,7 @@ def stream_model(
     api: Api | None = ...,
     mode: Mode = ...,
     **create_kwargs: Any,
-) -> SyncModelStream[Partial | M, M]: ...
+) -> SyncModelStream[Partial[M] | M, M]: ...
 def stream_model(
     client: Any,
     model: type[M],
@@ -376,7 +375,7 @@ def stream_model(
     api: Api | None = None,
     mode: Mode = "auto",
     **create_kwargs: Any,
-) -> ModelStream[Partial | M, M]:
+) -> ModelStream[Partial[M] | M, M]:
     """Ask a model for a ``Model`` through its official SDK; stream it as it is written.
 
     Sends ``model``'s JSON schema the provider's native strict way (made strict
@@ -445,7 +444,7 @@ def stream_model(
         return ModelHydrator(model)
 
     ModelHydrator(model)  # an unsupported type fails here, not mid-stream
-    result: ModelStream[Partial | M, M] = _make(
+    result: ModelStream[Partial[M] | M, M] = _make(
         client,
         model,
         model,

@@ -231,7 +231,7 @@ def publish(
     max_batch: int = 256,
     max_bytes: int = 16 * 1024 * 1024,
     encode: Callable[[Any], str] = _encode,
-) -> Callable[[AsyncIterable[Any]], Stream[Frame]]:
+) -> Callable[[AsyncIterable[object]], Stream[Frame]]:
     """Write a pipeline's items to a resumable log, at the end of the pipeline.
 
     Claims ``stream_id`` (one producer wins), appends each item as a frame with

@@ -97,7 +97,7 @@ __all__ = [
 
 @operator
 async def events(
-    source: AsyncIterable[Any], *, provider: Provider = "auto"
+    source: AsyncIterable[object], *, provider: Provider = "auto"
 ) -> AsyncIterator[Event]:
     """Normalise a provider's stream into provider events (:data:`Event`).
 
@@ -165,7 +165,7 @@ def _check(event: Event, choice: int, refusal: list[str], received: list[str]) -
 
 @operator
 async def text(
-    source: AsyncIterable[Any], *, provider: Provider = "auto", choice: int = 0
+    source: AsyncIterable[object], *, provider: Provider = "auto", choice: int = 0
 ) -> AsyncIterator[str]:
     """Keep only the answer text of a provider stream, so text and JSON operators chain on.
 

@@ -31,16 +31,16 @@ class Plan(BaseModel):
 
 async def async_clients(oai: openai.AsyncOpenAI, claude: anthropic.AsyncAnthropic) -> None:
     s = stream_model(oai, Plan, model="gpt-4o", messages=[])
-    assert_type(s, AsyncModelStream[Partial | Plan, Plan])
+    assert_type(s, AsyncModelStream[Partial[Plan] | Plan, Plan])
     async for snapshot in s:
-        assert_type(snapshot, Partial | Plan)
+        assert_type(snapshot, Partial[Plan] | Plan)
         if isinstance(snapshot, Plan):
             assert_type(snapshot.city, str)
     assert_type(await s.final(), Plan)
     assert_type(s.usage, Usage | None)
     assert_type(s.finish_reason, str | None)
     assert_type(s.events, list[ClientEvent])
-    assert_type(s | throttle(0.1), Stream[Partial | Plan])
+    assert_type(s | throttle(0.1), Stream[Partial[Plan] | Plan])
     assert_type(s | throttle(0.1) | to_sse(), Stream[str])
     assert_type(
         await stream_model(claude, Plan, model="c", max_tokens=9, messages=[]).final(), Plan
@@ -51,15 +51,15 @@ async def async_clients(oai: openai.AsyncOpenAI, claude: anthropic.AsyncAnthropi
     gemini = genai.Client(api_key="k")
     assert_type(
         stream_model(gemini.aio, Plan, model="g", contents="hi"),
-        AsyncModelStream[Partial | Plan, Plan],
+        AsyncModelStream[Partial[Plan] | Plan, Plan],
     )
 
 
 def sync_clients(oai: openai.OpenAI, claude: anthropic.Anthropic, gemini: genai.Client) -> None:
     s = stream_model(oai, Plan, model="gpt-4o", messages=[])
-    assert_type(s, SyncModelStream[Partial | Plan, Plan])
+    assert_type(s, SyncModelStream[Partial[Plan] | Plan, Plan])
     for snapshot in s:
-        assert_type(snapshot, Partial | Plan)
+        assert_type(snapshot, Partial[Plan] | Plan)
     assert_type(s.final(), Plan)
     assert_type(stream_model(claude, Plan, model="c", max_tokens=9, messages=[]).final(), Plan)
     assert_type(stream_items(gemini, Plan, model="g", contents="hi").final(), list[Plan])

@@ -559,6 +559,20 @@ async def _drive(
         await _shielded_close(upstream)
 
 
+class _ChunkStream(Stream[T_co]):
+    """The stage of a chunk operator. It remembers its upstream and core factory, so
+    the sync face (:func:`iterate`) can run a pipeline of such stages over a plain
+    iterable without an event loop (see :func:`_iterate_fused`)."""
+
+    __slots__ = ("make_core", "upstream")
+
+    def __init__(self, upstream: Stream[Any], make_core: Callable[[], ChunkCore[Any, T_co]]):
+        super().__init__(_drive(upstream, make_core))
+        self._upstreams = (upstream,)
+        self.upstream = upstream
+        self.make_core = make_core
+
+
 def chunk_operator(
     fn: Callable[P, ChunkCore[A, B]],
 ) -> Callable[P, Callable[[AsyncIterable[A]], Stream[B]]]:
@@ -585,8 +599,7 @@ def chunk_operator(
     @functools.wraps(fn)
     def factory(*args: P.args, **kwargs: P.kwargs) -> Callable[[AsyncIterable[A]], Stream[B]]:
         def apply(source: AsyncIterable[A]) -> Stream[B]:
-            upstream = stream(source)
-            return Stream._stage(_drive(upstream, lambda: fn(*args, **kwargs)), upstream)
+            return _ChunkStream(stream(source), lambda: fn(*args, **kwargs))
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
@@ -652,6 +665,9 @@ async def _run_snapshots(
                 except StreamopsError as exc:
                     failed = exc
                     break
+                except (TypeError, AttributeError) as exc:
+                    _check_chunk_type(core, chunk, exc)
+                    raise
                 if changed:
                     yield core.snapshot()
         else:
@@ -661,6 +677,9 @@ async def _run_snapshots(
                 except StreamopsError as exc:
                     failed = exc
                     break
+                except (TypeError, AttributeError) as exc:
+                    _check_chunk_type(core, chunk, exc)
+                    raise
                 if changed:
                     yield core.snapshot()
         last, failed = _ending(core, failed)
@@ -1118,11 +1137,97 @@ def iterate(source: Source[Any], /, *ops: Operator[Any, Any]) -> Generator[Any, 
     b
     c
     """
-    runner: _SyncRunner[Any] = _SyncRunner(pipe(source, *ops))
+    pipeline = pipe(source, *ops)
+    fused = _fused_stages(pipeline)
+    if fused is not None:
+        yield from _iterate_fused(*fused)
+        return
+    runner: _SyncRunner[Any] = _SyncRunner(pipeline)
     try:
         yield from runner
     finally:
         runner.close()
+
+
+def _fused_stages(
+    pipeline: Stream[Any],
+) -> tuple[Stream[Any], list[_ChunkStream[Any] | SnapshotStream[Any]]] | None:
+    """The root and the stages (innermost first) of a pipeline that :func:`iterate` can
+    run without an event loop: chunk and snapshot operators, not yet started, over a
+    plain iterable whose closing (if any) is synchronous. ``None`` for any other."""
+    stages: list[_ChunkStream[Any] | SnapshotStream[Any]] = []
+    node = pipeline
+    while isinstance(node, (_ChunkStream, SnapshotStream)):
+        if node._closed:
+            return None
+        stages.append(node)
+        node = node.upstream
+    if not stages or node._sync is None or node._upstreams or node._closed:
+        return None
+    if any(hasattr(obj, "aclose") for obj in (node._source, node._sync)):
+        return None
+    stages.reverse()
+    return node, stages
+
+
+def _iterate_fused(
+    root: Stream[Any], stages: list[_ChunkStream[Any] | SnapshotStream[Any]]
+) -> Generator[Any, None, None]:
+    """Run fused stages in plain generators: the same items and errors as the async
+    drivers (:func:`_drive`, :func:`_run_snapshots`), without a loop round trip per item."""
+    assert root._sync is not None
+    items: Iterator[Any] = _sync_source(root)
+    for stage in stages:
+        stage._closed = True  # its async face is never started
+        items = _drive_sync(items, stage.make_core, isinstance(stage, SnapshotStream))
+    root._closed = True
+    yield from items
+
+
+def _sync_source(root: Stream[Any]) -> Generator[Any, None, None]:
+    """The root's items; closing this closes the root's iterator and source."""
+    assert root._sync is not None
+    try:
+        yield from root._sync
+    finally:
+        objs = [root._sync] if root._sync is root._source else [root._sync, root._source]
+        for obj in objs:
+            close = getattr(obj, "close", None)
+            if close is not None:
+                close()
+
+
+def _drive_sync(
+    upstream: Iterator[Any], make_core: Callable[[], Any], snapshots: bool
+) -> Generator[Any, None, None]:
+    """:func:`_drive` (or, with ``snapshots``, :func:`_run_snapshots`) as a plain
+    generator over a plain iterator; closing it closes the upstream."""
+    try:
+        core = make_core()
+        feed = core.feed
+        failed: StreamopsError | None = None
+        for chunk in upstream:
+            try:
+                out = feed(chunk)
+            except StreamopsError as exc:
+                failed = exc
+                break
+            except (TypeError, AttributeError) as exc:
+                _check_chunk_type(core, chunk, exc)
+                raise
+            if out:
+                if snapshots:
+                    yield core.snapshot()
+                else:
+                    yield from out
+        last, failed = _ending(core, failed)
+        yield from last
+        if failed is not None:
+            raise failed
+    finally:
+        close = getattr(upstream, "close", None)
+        if close is not None:
+            close()
 
 
 @overload

@@ -1,4 +1,4 @@
-"""The ``streamops`` command: ``demo``, ``json`` (a streaming jq), ``bench``."""
+"""The ``streamops`` command: ``demo``, ``json`` (a streaming jq), ``tools``, ``bench``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import os
 import sys
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import anyio
 
 from ._core import Operator, Stream, operator, pipe
-from .errors import StreamopsError
+from .errors import IncompleteJSONError, StreamopsError
 from .samples import replay
 from .text import sentences, words
 
@@ -237,14 +237,47 @@ def _jsonable(item: Any) -> Any:
     return item
 
 
+_SSE_START: Final = (b"data:", b"event:", b"id:", b"retry:", b":")
+
+
+class _Received:
+    """Standard input as it arrives, also kept (for the checks at the end) and sniffed:
+    is it a provider's event stream?"""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    async def read(self) -> AsyncIterator[bytes]:
+        async for chunk in _stdin_chunks():
+            self.chunks.append(chunk)
+            yield chunk
+
+    def head(self) -> bytes:
+        return b"".join(self.chunks[:4])[:256].lstrip(b" \t\r\n\xef\xbb\xbf")
+
+
 async def _json(args: argparse.Namespace) -> None:
     from . import json as sj
-    from .providers import sse_events, text
+    from .providers import text
 
     options = {"lenient": not args.strict, "multiple_values": args.multiple}
-    source: Stream[Any] = pipe(_stdin_chunks())
-    if args.sse:
-        source = pipe(source, sse_events(), text(provider=args.provider))
+    received = _Received()
+    raw = pipe(received.read())
+    # Peek at the first chunk: an event stream goes through the provider adapter.
+    first = await anext(raw, None)
+    provider_body = args.sse or args.provider != "auto" or (
+        first is not None and received.head().startswith(_SSE_START)
+    )
+
+    async def replayed() -> AsyncIterator[bytes]:
+        if first is not None:
+            yield first
+        async for chunk in raw:
+            yield chunk
+
+    source: Stream[Any] = pipe(replayed())
+    if provider_body:
+        source = pipe(source, text(provider=args.provider))
     pattern = args.pattern or "$"
     op: Operator[Any, Any]
     if args.mode == "string":
@@ -259,21 +292,116 @@ async def _json(args: argparse.Namespace) -> None:
         op = sj.json_items(pattern, **options)
     else:
         op = sj.json_values(pattern, **options)
-    out = sys.stdout
-    async with pipe(source, op) as items:
-        async for item in items:
-            if args.mode == "string":
-                out.write(item)
-            elif args.mode == "items":
-                path, value = item
-                out.write(json.dumps({"path": list(path), "value": value}, ensure_ascii=False))
-                out.write("\n")
-            else:
-                out.write(json.dumps(_jsonable(item), ensure_ascii=False, default=str))
-                out.write("\n")
-            out.flush()
+    written = 0
+    try:
+        async with pipe(source, op) as items:
+            async for item in items:
+                _write_json_item(args.mode, item)
+                written += 1
+    except IncompleteJSONError as exc:
+        # Lenient framing looks for an object or an array; a document that is one
+        # scalar ("42", '"text"') is valid JSON too.
+        value = _lone_scalar(exc)
+        if value is _NOTHING or written or args.mode in ("events", "patches"):
+            raise
+        if args.mode == "string":
+            if not isinstance(value, str) or pattern.strip() not in ("$", ""):
+                raise
+            item = value
+        elif args.mode == "items":
+            item = ((), value)
+        else:
+            item = value
+        _write_json_item(args.mode, item)
+        written += 1
     if args.mode == "string":
+        sys.stdout.write("\n")
+    if not written and args.mode in ("values", "items", "string", None) and pattern != "$":
+        _warn(f"the pattern {pattern!r} matched nothing in the document")
+    if not args.multiple and not provider_body:
+        line = _second_value(b"".join(received.chunks))
+        if line is not None:
+            _warn(
+                f"another JSON value follows the first (at line {line}); only the first"
+                " was read: pass --multiple to read every value"
+            )
+
+
+async def _tools(args: argparse.Namespace) -> None:
+    """Each tool call of a provider's response body on stdin, as a JSON line, once done."""
+    from .providers import ToolCallDone
+    from .tools import ToolCallFailed, tool_calls
+
+    cut = 0
+    async with pipe(_stdin_chunks(), tool_calls(provider=args.provider)) as items:
+        async for item in items:
+            if isinstance(item, ToolCallDone):
+                line: dict[str, Any] = {"id": item.id, "name": item.name}
+                if item.parsed is not None:
+                    line["arguments"] = item.parsed
+                else:
+                    line["arguments_text"] = item.arguments  # not JSON: as sent
+                if item.server:
+                    line["server"] = True  # run by the provider itself
+            elif isinstance(item, ToolCallFailed):  # cut off, or arguments that are not JSON
+                line = {"id": item.id, "name": item.name, "error": str(item.error)}
+                cut += 1
+            else:
+                continue
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    if cut:
+        _warn(f"{cut} tool call(s) were cut off or malformed: do not run them")
+
+
+_NOTHING: Any = object()
+
+
+def _lone_scalar(exc: IncompleteJSONError) -> Any:
+    """The value of an input that is one JSON scalar, or ``_NOTHING``."""
+    if not isinstance(exc.received, str) or exc.path:
+        return _NOTHING
+    try:
+        value = json.loads(exc.received)
+    except ValueError:
+        return _NOTHING
+    return _NOTHING if isinstance(value, (dict, list)) else value
+
+
+def _second_value(body: bytes) -> int | None:
+    """The line where a second top-level value starts in ``body``, if one does."""
+    from .json import JSONParser, StartArray, StartObject
+
+    parser = JSONParser(multiple_values=True)
+    starts = 0
+    try:
+        for number, line in enumerate(body.splitlines(keepends=True), 1):
+            for event in parser.feed(line):
+                if type(event) in (StartObject, StartArray) and not event.path:
+                    starts += 1
+                    if starts == 2:
+                        return number
+    except StreamopsError:
+        pass
+    return None
+
+
+def _write_json_item(mode: str | None, item: Any) -> None:
+    out = sys.stdout
+    if mode == "string":
+        out.write(item)
+    elif mode == "items":
+        path, value = item
+        out.write(json.dumps({"path": list(path), "value": value}, ensure_ascii=False))
         out.write("\n")
+    else:
+        out.write(json.dumps(_jsonable(item), ensure_ascii=False, default=str))
+        out.write("\n")
+    out.flush()
+
+
+def _warn(message: str) -> None:
+    print(f"streamops: warning: {message}", file=sys.stderr)
 
 
 def _checkout_script(*parts: str) -> Path | None:
@@ -300,8 +428,22 @@ def _load(path: Path, name: str) -> Any:
     return module
 
 
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _web(port: int, speed: float) -> int:
     """Run examples/web/app.py from the source checkout this package was installed from."""
+    if not _port_free(port):
+        return _fail(f"port {port} is already in use; pass --port with a free one")
     app = _checkout_script("examples", "web", "app.py")
     if app is None:
         return _fail(
@@ -367,16 +509,38 @@ def _parser() -> argparse.ArgumentParser:
         ("--string", "the characters of the string at PATTERN, as they arrive"),
     ):
         mode.add_argument(flag, dest="mode", action="store_const", const=flag[2:], help=help_text)
-    js.add_argument("--sse", action="store_true", help="stdin is a provider's SSE body")
+    js.add_argument(
+        "--sse",
+        action="store_true",
+        help="stdin is a provider's response body (found by itself when it starts like SSE)",
+    )
     js.add_argument(
         "--provider",
         default="auto",
-        choices=["auto", "openai-chat", "openai-responses", "anthropic", "gemini"],
-        help="with --sse: the provider (default: detected)",
+        choices=_providers(),
+        help="the provider of a response body, read as such (default: detected)",
     )
     js.add_argument("--strict", action="store_true", help="no lenient framing (exact JSON)")
+    tools = sub.add_parser(
+        "tools",
+        help="print each tool call of a provider's response body on stdin as it completes",
+        description=(
+            "Reads a streamed response body (SSE, a Gemini JSON array, NDJSON ...) of any"
+            " supported provider on stdin and writes one JSON line per tool call as soon as"
+            ' its arguments are complete: {"id", "name", "arguments"}.'
+        ),
+    )
+    tools.add_argument(
+        "--provider", default="auto", choices=_providers(), help="(default: detected)"
+    )
     js.add_argument("--multiple", action="store_true", help="JSON Lines / several values")
     return parser
+
+
+def _providers() -> list[str]:
+    from .providers._adapter import ADAPTERS
+
+    return ["auto", *ADAPTERS]
 
 
 def _version() -> str:
@@ -428,6 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             return _fail(str(exc))
         return _run(_json, args)
+    if args.command == "tools":
+        return _run(_tools, args)
     if args.speed < 0:
         return _fail("--speed must be 0 or more")
     if args.web:

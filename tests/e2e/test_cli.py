@@ -200,3 +200,140 @@ def test_jq_style_empty_brackets_mean_every_element() -> None:
     result = run_json('{"items": [{"name": "a"}, {"name": "b"}]}', ".items[].name")
     assert result.returncode == 0, result.stderr
     assert lines(result) == ["a", "b"]
+
+
+def run_command(command: str, stdin: str | bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run(
+        [sys.executable, "-m", "streamops.cli", command, *args],
+        input=data,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("doc", ["42", '"text"', "-1.5e3", "true", "null", ' "a\\nb" \n'])
+def test_a_top_level_scalar_is_a_document_without_strict(doc: str) -> None:
+    result = run_json(doc)
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == [json.loads(doc)]
+    assert result.stderr == b""
+
+
+def test_a_string_document_streams_with_string() -> None:
+    result = run_json('"Hi there"', "--string")
+    assert (result.returncode, result.stdout) == (0, b"Hi there\n")
+
+
+def test_a_pattern_that_matches_nothing_warns_on_one_line() -> None:
+    result = run_json('{"a": 1}', "b")
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode() == (
+        "streamops: warning: the pattern 'b' matched nothing in the document\n"
+    )
+
+
+def test_a_second_value_without_multiple_warns_and_multiple_reads_it() -> None:
+    body = '{"a": 1}\n{"a": 2}\n'
+    result = run_json(body, "a")
+    assert (result.returncode, lines(result)) == (0, [1])
+    warning = result.stderr.decode()
+    assert warning.count("\n") == 1
+    assert warning.startswith("streamops: warning: another JSON value follows the first")
+    assert "line 2" in warning
+    assert "--multiple" in warning
+    both = run_json(body, "a", "--multiple")
+    assert (both.returncode, lines(both), both.stderr) == (0, [1, 2], b"")
+    prose = run_json('Here: {"a": 1}. Hope it helps!', "a")
+    assert (lines(prose), prose.stderr) == ([1], b"")
+
+
+def test_an_sse_body_is_recognised_without_sse() -> None:
+    from streamops.samples import sample_sse
+
+    result = run_json(sample_sse("report"), "$.title")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == [json.loads(sample_text("report"))["title"]]
+
+
+def test_gemini_json_array_body_with_provider() -> None:
+    text = json.dumps({"city": "Lisbon", "days": 3})
+    body = json.dumps(
+        [
+            {"candidates": [{"content": {"parts": [{"text": text[:9]}]}, "index": 0}]},
+            {
+                "candidates": [
+                    {"content": {"parts": [{"text": text[9:]}]}, "finishReason": "STOP"}
+                ]
+            },
+        ]
+    )
+    result = run_json(body, "city", "--provider", "gemini")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == ["Lisbon"]
+
+
+def test_an_unknown_provider_is_a_usage_error() -> None:
+    result = run_json("{}", "--provider", "gpt")
+    assert result.returncode == 2
+    assert b"invalid choice: 'gpt'" in result.stderr
+
+
+def test_tools_prints_each_call_as_it_completes() -> None:
+    from streamops.samples import sample_sse
+
+    result = run_command("tools", sample_sse("tools"))
+    assert result.returncode == 0, result.stderr
+    calls = lines(result)
+    assert [c["name"] for c in calls] == ["get_weather", "get_local_time"]  # type: ignore[index]
+    assert calls[0]["arguments"] == {"city": "Lisbon", "unit": "celsius", "days": 3}  # type: ignore[index]
+    assert all(c["id"] for c in calls)  # type: ignore[index]
+    assert result.stderr == b""
+
+
+def test_tools_says_when_a_call_was_cut_off() -> None:
+    start = {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": '{"a": '},
+                        }
+                    ]
+                },
+            }
+        ]
+    }
+    stop = {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}
+    body = f"data: {json.dumps(start)}\n\ndata: {json.dumps(stop)}\n\ndata: [DONE]\n\n"
+    result = run_command("tools", body)
+    assert lines(result) == [
+        {
+            "id": "call_1",
+            "name": "f",
+            "error": "the arguments of tool 'f' (call 'call_1') were cut off:"
+            " the provider did not finish the call",
+        }
+    ]
+    assert "cut off or malformed: do not run them" in result.stderr.decode()
+
+
+def test_web_on_a_port_in_use_is_one_line_first() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("demo", "--web", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"streamops: error: port {port} is already in use; pass --port with a free one\n"
+    )
+    assert result.stdout == ""

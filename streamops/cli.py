@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import anyio
+from pydantic import BaseModel
 
 from ._core import Operator, Stream, operator, pipe
 from .errors import IncompleteJSONError, StreamopsError
@@ -107,13 +108,9 @@ async def _show_trip(chunks: Any) -> None:
 
     try:
         from rich.live import Live
-    except ImportError:  # no rich: one line per completed top-level field
-        from .models import field_events
-
-        async with pipe(chunks, field_events(Trip)) as events:
-            async for event in events:
-                if len(event.path) == 1:
-                    print(f"  ✓ {event.path[0]} = {event.value!r}", flush=True)
+    except ImportError:  # no rich: plain lines, the strings still typed out as they arrive
+        print('(plain output: pip install "streamops[demo]" for the live view)', flush=True)
+        await _show_trip_plain(chunks)
         return
     # throttle: at most 30 frames a second, and skipped snapshots are never built
     snapshots: Stream[Any] = pipe(chunks, partial(Trip), throttle(1 / 30))
@@ -122,6 +119,59 @@ async def _show_trip(chunks: Any) -> None:
             snapshot: Any
             async for snapshot in snapshots:
                 live.update(_render_trip(snapshot))
+
+
+def _short(value: Any, width: int = 72) -> str:
+    """A value on part of one line: a model's fields joined, cut with an ellipsis."""
+    if isinstance(value, BaseModel):
+        value = ", ".join(str(v) for v in value.model_dump().values() if v not in (None, ""))
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+async def _show_trip_plain(chunks: Any) -> None:
+    """A (partial) Trip as plain text: a string field is written as it grows, a number
+    once complete, each list element on its own line once it is complete and valid."""
+    from .models import Partial, partial
+    from .samples import Trip
+
+    out = sys.stdout
+    shown: dict[str, int] = {}  # field -> characters (strings) or elements (lists) shown
+    current: str | None = None  # the field whose line is open
+
+    def line_for(name: str) -> None:
+        nonlocal current
+        if current != name:
+            out.write(f"\n  {name}: " if current is not None else f"  {name}: ")
+            current = name
+
+    async with pipe(chunks, partial(Trip)) as snapshots:
+        async for snap in snapshots:
+            final = not isinstance(snap, Partial)
+            for name in Trip.model_fields:
+                value = getattr(snap, name)
+                if value is None:
+                    continue
+                done = not isinstance(snap, Partial) or snap.is_complete(name)
+                if isinstance(value, str):
+                    if len(value) > shown.get(name, 0):
+                        line_for(name)
+                        out.write(value[shown.get(name, 0) :])
+                        shown[name] = len(value)
+                elif isinstance(value, list):
+                    for i in range(shown.get(name, 0), len(value)):
+                        if isinstance(snap, Partial) and not snap.is_complete(f"{name}[{i}]"):
+                            break
+                        line_for(name)
+                        out.write(f"\n    ✓ {_short(value[i])}")
+                        shown[name] = i + 1
+                elif done and name not in shown:
+                    line_for(name)
+                    out.write(str(value))
+                    shown[name] = 1
+            out.flush()
+            if final:
+                out.write("\n  ✓ validated Trip\n")
 
 
 async def _show_sentences(chunks: Any) -> None:

@@ -337,3 +337,59 @@ def test_web_on_a_port_in_use_is_one_line_first() -> None:
         f"streamops: error: port {port} is already in use; pass --port with a free one\n"
     )
     assert result.stdout == ""
+
+
+BLOCK_RICH = """
+import sys
+class NoRich:
+    def find_spec(self, name, path=None, target=None):
+        if name == "rich" or name.startswith("rich."):
+            raise ImportError("rich is not installed")
+sys.meta_path.insert(0, NoRich())
+from streamops.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_demo_without_rich_is_readable_and_names_the_extra() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_RICH, "demo", "--speed", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    trip = result.stdout.split("== sentences()")[0]
+    assert 'pip install "streamops[demo]"' in trip
+    report = json.loads(sample_text("report"))
+    assert f"  title: {report['title']}\n" in trip
+    assert f"  summary: {report['summary']}\n" in trip
+    for stop in report["items"]:
+        assert f"    ✓ {stop['name']}, {stop['kind']}, {stop['day']}," in trip
+    assert "  ✓ validated Trip" in trip
+    assert max(len(line) for line in trip.splitlines()) < 240  # no wall of repr
+
+
+def test_demo_without_rich_types_strings_out_as_they_arrive() -> None:
+    # The summary is written piece by piece while it streams: read the demo's output
+    # as it comes and see the line grow before it ends.
+    with subprocess.Popen(
+        [sys.executable, "-u", "-c", BLOCK_RICH, "demo", "--speed", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdout is not None
+        try:
+            seen = b""
+            while b"  summary: " not in seen:
+                piece = process.stdout.read1(65536)  # type: ignore[attr-defined]
+                assert piece, "the demo ended before the summary"
+                seen += piece
+            line = seen.split(b"  summary: ", 1)[1]
+            # Still inside the summary line: it has text but not yet its end.
+            while not line:
+                line += process.stdout.read1(65536)  # type: ignore[attr-defined]
+            assert b"\n" not in line
+        finally:
+            process.kill()

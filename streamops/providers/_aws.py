@@ -235,12 +235,11 @@ class AWSEventDecoder:
         total, headers, crc = _prelude(buf, pos)
         computed = zlib.crc32(buf[pos : pos + 8])
         if computed != crc:
-            raise self._fail(
-                f"bad prelude CRC32 (the frame says {crc:#010x}, its bytes give {computed:#010x})",
-                pos,
-                _PRELUDE,
-            )
-        problem = None
+            bad = f"bad prelude CRC32 (the frame says {crc:#010x}, its bytes give {computed:#010x})"
+            if not self._base + pos:
+                bad += " (not an AWS event stream?)"
+            raise self._fail(bad, pos, _PRELUDE)
+        problem: str | None = None
         if total < _MIN_FRAME:
             problem = f"a total length of {total} bytes (less than the 16 of an empty frame)"
         elif headers > total - _MIN_FRAME:

@@ -46,6 +46,7 @@ declaring more is refused at its prelude instead of being buffered."""
 
 _PRELUDE: Final = 12
 _MIN_FRAME: Final = 16  # a prelude and a message CRC
+_SEEN: Final = 64  # how many distinct header sections a decoder remembers
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _prelude = struct.Struct(">III").unpack_from
 _u32 = struct.Struct(">I")
@@ -162,7 +163,7 @@ class AWSEventDecoder:
     60 b'\\x00\\x00\\x00'
     """
 
-    __slots__ = ("_base", "_buf", "_closed", "_error", "_pos", "_total", "_what")
+    __slots__ = ("_base", "_buf", "_closed", "_error", "_pos", "_seen", "_total", "_what")
 
     accepts = _ACCEPTS
     operator = "aws_events()"
@@ -175,6 +176,7 @@ class AWSEventDecoder:
         self._error: ProviderFormatError | None = None
         self._closed = False
         self._what = _what
+        self._seen: dict[bytes, dict[str, Any]] = {}  # header sections already decoded
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[AWSEvent]:
         """Decode the next chunk; return the frames it completed."""
@@ -269,9 +271,15 @@ class AWSEventDecoder:
             )
         (headers_length,) = _u32.unpack_from(buf, pos + 4)
         start = pos + _PRELUDE + headers_length
-        headers = _headers(bytes(buf[pos + _PRELUDE : start])) if headers_length else {}
+        raw = bytes(buf[pos + _PRELUDE : start])
+        known = self._seen.get(raw)  # a stream repeats a few header sections
+        if known is not None:
+            return AWSEvent(known.copy(), bytes(buf[start:end]), self._base + pos)
+        headers = _headers(raw) if headers_length else {}
         if isinstance(headers, str):
             raise self._fail(f"malformed headers: {headers}", pos, total)
+        if len(self._seen) < _SEEN:
+            self._seen[raw] = headers.copy()
         return AWSEvent(headers, bytes(buf[start:end]), self._base + pos)
 
     def close(self) -> list[AWSEvent]:

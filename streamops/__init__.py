@@ -82,6 +82,8 @@ from .models import field_events as field_events
 from .models import items as items
 from .models import partial as partial
 from .models import partial_model as partial_model
+from .providers import AWSEvent as AWSEvent
+from .providers import AWSEventDecoder as AWSEventDecoder
 from .providers import Citation as Citation
 from .providers import Event as ProviderEvent
 from .providers import Finished as Finished
@@ -101,6 +103,8 @@ from .providers import ToolCallDone as ToolCallDone
 from .providers import ToolCallStarted as ToolCallStarted
 from .providers import Unknown as Unknown
 from .providers import Usage as Usage
+from .providers import aws_events as aws_events
+from .providers import encode_aws_event as encode_aws_event
 from .providers import events as events
 from .providers import sse_events as sse_events
 from .providers import think_tags as think_tags
@@ -141,6 +145,8 @@ __version__ = "0.1.0"
 __all__ = [
     "INCOMPLETE_LINK",
     "SSE_HEADERS",
+    "AWSEvent",
+    "AWSEventDecoder",
     "AsyncModelStream",
     "BlockKind",
     "BlockSplitter",
@@ -216,11 +222,13 @@ __all__ = [
     "Unknown",
     "Usage",
     "WordBuffer",
+    "aws_events",
     "buffer",
     "chunk_operator",
     "chunks",
     "collect",
     "drain",
+    "encode_aws_event",
     "events",
     "field_events",
     "format_path",

@@ -332,6 +332,8 @@ class ProviderFormatError(StreamopsError, ValueError):
 
     Attributes:
         payload: the offending item (event data text, or the parsed value).
+        offset: the byte offset of the problem in the body, where one is known
+            (the frame of a binary AWS event stream); ``None`` otherwise.
 
     >>> from streamops import drain, events, pipe, sse_events
     >>> try:
@@ -341,9 +343,12 @@ class ProviderFormatError(StreamopsError, ValueError):
     'not json'
     """
 
-    def __init__(self, message: str, *, payload: Any = None, received: Any = "") -> None:
+    def __init__(
+        self, message: str, *, payload: Any = None, offset: int | None = None, received: Any = ""
+    ) -> None:
         super().__init__(message, received=received)
         self.payload = payload
+        self.offset = offset
 
 
 class ProviderStreamError(StreamopsError):

@@ -11,7 +11,9 @@ and on the SDKs' stream objects::
     pipe(await client.messages.create(..., stream=True), text(), words())
 
 ``provider`` is ``"openai-chat"``, ``"openai-responses"``, ``"anthropic"``,
-``"gemini"`` or ``"auto"`` (detected from the first payload).
+``"gemini"``, ``"bedrock"`` or ``"auto"`` (detected from the first payload).
+Bedrock's binary AWS event stream is decoded by :func:`aws_events` (or
+straight from the raw body by :func:`events`).
 
 Sync cores (no event loop): :class:`SSEDecoder`, :class:`ProviderAdapter` and
 one adapter class per provider, each with ``feed(item) -> list`` and
@@ -31,6 +33,11 @@ from ._adapter import Provider as Provider
 from ._adapter import ProviderAdapter as ProviderAdapter
 from ._adapter import detect_provider as detect_provider
 from ._anthropic import AnthropicAdapter as AnthropicAdapter
+from ._aws import AWSEvent as AWSEvent
+from ._aws import AWSEventDecoder as AWSEventDecoder
+from ._aws import aws_events as aws_events
+from ._aws import encode_aws_event as encode_aws_event
+from ._bedrock import BedrockAdapter as BedrockAdapter
 from ._events import Citation as Citation
 from ._events import Event as Event
 from ._events import Finished as Finished
@@ -58,7 +65,10 @@ from .sse import SSEEvent as SSEEvent
 from .sse import sse_events as sse_events
 
 __all__ = [
+    "AWSEvent",
+    "AWSEventDecoder",
     "AnthropicAdapter",
+    "BedrockAdapter",
     "Citation",
     "Event",
     "Finished",
@@ -87,7 +97,9 @@ __all__ = [
     "ToolCallStarted",
     "Unknown",
     "Usage",
+    "aws_events",
     "detect_provider",
+    "encode_aws_event",
     "events",
     "sse_events",
     "text",
@@ -112,7 +124,7 @@ async def events(
 
     Args:
         provider: ``"openai-chat"``, ``"openai-responses"``, ``"anthropic"``,
-            ``"gemini"``, or ``"auto"`` to detect it from the first payload.
+            ``"gemini"``, ``"bedrock"``, or ``"auto"`` to detect it from the first payload.
 
     Raises:
         SSEError, JSONStreamError: a broken body.

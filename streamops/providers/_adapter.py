@@ -7,7 +7,9 @@ from typing import Any, Final, Literal, TypeAlias
 
 from ..errors import ProviderFormatError, StreamopsError
 from ._anthropic import AnthropicAdapter
+from ._aws import AWSEvent, AWSEventDecoder
 from ._base import SKIP, AdapterBase, error_event, read_item
+from ._bedrock import BedrockAdapter, is_bedrock_payload
 from ._events import EVENT_TYPES, Event
 from ._gemini import GeminiAdapter
 from ._jsonarray import JSONArrayDecoder
@@ -17,7 +19,9 @@ from .sse import DONE, SSEDecoder, SSEEvent
 
 __all__ = ["ADAPTERS", "Provider", "ProviderAdapter", "detect_provider"]
 
-Provider: TypeAlias = Literal["auto", "openai-chat", "openai-responses", "anthropic", "gemini"]
+Provider: TypeAlias = Literal[
+    "auto", "openai-chat", "openai-responses", "anthropic", "gemini", "bedrock"
+]
 """The provider names :func:`~streamops.providers.events` accepts."""
 
 ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
@@ -25,6 +29,7 @@ ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
     "openai-responses": OpenAIResponsesAdapter,
     "anthropic": AnthropicAdapter,
     "gemini": GeminiAdapter,
+    "bedrock": BedrockAdapter,
 }
 
 _ANTHROPIC_TYPES: Final = frozenset(
@@ -40,6 +45,9 @@ _ANTHROPIC_TYPES: Final = frozenset(
 )
 _BLANK_BYTES: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and the UTF-8 byte-order mark
 _BLANK_TEXT: Final = " \t\r\n\ufeff"
+# A text body never starts with a control character; an AWS event stream starts with
+# the high byte of its first frame's length (0 below 16 MiB).
+_BINARY_START: Final = frozenset(range(32)) - frozenset(b"\t\n\r")
 
 
 def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str | None:
@@ -53,6 +61,8 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
     'openai-responses'
     >>> detect_provider({"candidates": []})
     'gemini'
+    >>> detect_provider({"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hi"}}})
+    'bedrock'
     >>> detect_provider({"error": {"message": "no"}}) is None
     True
     """
@@ -68,6 +78,8 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
         return "openai-chat"
     if "candidates" in payload or "usageMetadata" in payload or "promptFeedback" in payload:
         return "gemini"
+    if is_bedrock_payload(payload, event):
+        return "bedrock"
     if event:
         if event.startswith("response."):
             return "openai-responses"
@@ -84,7 +96,10 @@ class ProviderAdapter:
     * raw body chunks (``bytes`` or ``str``): an event stream, decoded with
       :class:`~streamops.providers.SSEDecoder`, or, if the body starts with
       ``[``, a streamed JSON array (Gemini without ``alt=sse``), split into its
-      elements as each completes;
+      elements as each completes, or, if the bytes start with a control
+      character (or the provider is ``"bedrock"``), a binary AWS event stream
+      decoded with :class:`~streamops.AWSEventDecoder`;
+    * :class:`~streamops.AWSEvent` frames;
     * :class:`~streamops.providers.SSEEvent` objects (their data is JSON), or
       an SDK's own ``ServerSentEvent``;
     * plain dicts (parsed payloads);
@@ -146,7 +161,7 @@ class ProviderAdapter:
             )
         self._provider = provider
         self._adapter: AdapterBase | None = None if provider == "auto" else ADAPTERS[provider]()
-        self._decoder: SSEDecoder | JSONArrayDecoder | None = None
+        self._decoder: SSEDecoder | JSONArrayDecoder | AWSEventDecoder | None = None
         self._sniffed: list[Any] = []
         self._what = _what  # whose input it is, for a wrong item's TypeError
         # An error found after events of the same chunk: raised by the next call.
@@ -202,6 +217,9 @@ class ProviderAdapter:
     def _feed_item(self, item: Any) -> list[Event]:
         adapter = self._adapter
         if adapter is None:
+            if item.__class__ is AWSEvent:
+                adapter = self._adapter = BedrockAdapter()
+                return adapter.feed(item)
             payload, event, _ = read_item(item)
             if payload is SKIP:
                 return []
@@ -229,16 +247,20 @@ class ProviderAdapter:
         if decoder is None:
             # Sniff the body: a JSON array, or an event stream?
             self._sniffed.append(chunk)
-            if isinstance(chunk, str):
+            if self._binary():
+                decoder = self._decoder = AWSEventDecoder(_what=self._what)
+                chunks, self._sniffed = self._sniffed, []
+            elif isinstance(chunk, str):
                 head: str | bytes = chunk.lstrip(_BLANK_TEXT)
                 array = head[:1] == "["
             else:
                 head = bytes(chunk).lstrip(_BLANK_BYTES)
                 array = head[:1] == b"["
-            if not head:
-                return []
-            decoder = self._decoder = JSONArrayDecoder() if array else SSEDecoder()
-            chunks, self._sniffed = self._sniffed, []
+            if decoder is None:
+                if not head:
+                    return []
+                decoder = self._decoder = JSONArrayDecoder() if array else SSEDecoder()
+                chunks, self._sniffed = self._sniffed, []
         else:
             chunks = [chunk]
         out: list[Event] = []
@@ -254,10 +276,22 @@ class ProviderAdapter:
             self._error = exc
         return out
 
+    def _binary(self) -> bool:
+        """Whether the body sniffed so far is a binary AWS event stream: its first byte is
+        a control character, or the provider is Bedrock and the body is bytes."""
+        if self._provider not in ("auto", "bedrock"):
+            return False
+        for chunk in self._sniffed:
+            if isinstance(chunk, str):
+                return False
+            if len(chunk):
+                return self._provider == "bedrock" or bytes(chunk[:1])[0] in _BINARY_START
+        return False
+
     def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
         """Adapt what the body decoder produced, up to a ``[DONE]``."""
         for payload in payloads:
-            if not isinstance(payload, (Mapping, SSEEvent)):
+            if not isinstance(payload, (Mapping, SSEEvent, AWSEvent)):
                 raise ProviderFormatError(
                     f"expected a JSON object in the array, got {payload!r:.60}",
                     payload=payload,
@@ -279,7 +313,7 @@ class ProviderAdapter:
         out: list[Event] = []
         decoder = self._decoder
         if decoder is not None and not self.done and self._cut is None:
-            if isinstance(decoder, SSEDecoder) and decoder._error is not None:
+            if isinstance(decoder, (SSEDecoder, AWSEventDecoder)) and decoder._error is not None:
                 raise decoder._error  # found mid-stream, after the events of its chunk
             try:
                 self._decoded(decoder.close(), out)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, FastPath, ToolCallState, error_event, int_or_none
+from ._base import AdapterBase, FastPath, ToolCallState, error_event, input_tokens, int_or_none
 from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
 from ._sdk import ROLES, sdk_role
 
@@ -18,10 +18,9 @@ _TOOL_BLOCKS: Final = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 
 def _anthropic_usage(usage: dict[str, Any], raw: Any) -> Usage:
-    base = int_or_none(usage.get("input_tokens"))
-    if base is not None:
-        for key in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-            base += int_or_none(usage.get(key)) or 0
+    base = input_tokens(
+        usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"
+    )
     output = int_or_none(usage.get("output_tokens"))
     details = usage.get("output_tokens_details")
     thinking = details.get("thinking_tokens") if isinstance(details, Mapping) else None

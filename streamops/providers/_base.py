@@ -19,6 +19,7 @@ __all__ = [
     "ToolCallState",
     "dump_nested",
     "error_event",
+    "input_tokens",
     "int_or_none",
     "parse_arguments",
     "read_item",
@@ -148,6 +149,21 @@ def parse_arguments(arguments: str, *, complete: bool = True) -> Any:
 def int_or_none(value: Any) -> int | None:
     """``value`` if it is an int (not a bool), else ``None``."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def input_tokens(usage: Mapping[str, Any], key: str, *cached: str) -> int | None:
+    """The input token count ``usage[key]`` plus the cached counts under ``cached``
+    (``None`` if ``usage[key]`` is not an int).
+
+    >>> input_tokens({"inputTokens": 5, "cacheReadInputTokens": 2}, "inputTokens",
+    ...              "cacheReadInputTokens", "cacheWriteInputTokens")
+    7
+    """
+    base = int_or_none(usage.get(key))
+    if base is not None:
+        for name in cached:
+            base += int_or_none(usage.get(name)) or 0
+    return base
 
 
 def error_event(error: Any, raw: Any) -> ProviderError:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from streamops import BlockSplitter, Committed, Pending
 from streamops.samples import token_chunks
-from streamops.text import BlockSplitter, Committed, Pending
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = sorted((ROOT / "tests" / "markdown_answers").glob("*.md"))

@@ -26,9 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic import BaseModel
 
-from streamops import drain, iterate, json_snapshots, json_values, partial, pipe, throttle
+from streamops import (
+    drain,
+    iterate,
+    json_snapshots,
+    json_values,
+    partial,
+    pipe,
+    sentences,
+    throttle,
+    words,
+)
 from streamops.samples import token_chunks
-from streamops.text import sentences, words
 
 
 class Item(BaseModel):

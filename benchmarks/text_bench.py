@@ -16,10 +16,9 @@ from typing import Any
 
 import anyio
 
-from streamops import Stream, operator, pipe
+from streamops import Stream, chunks, lines, operator, paragraphs, pipe, sentences, words
 from streamops.flow import collect, tee
 from streamops.samples import sample_text, token_chunks
-from streamops.text import chunks, lines, paragraphs, sentences, words
 
 
 @operator

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from streamops import Committed, pipe
+from streamops import Committed, MessageChunker, message_chunks, pipe
 from streamops.samples import replay, sample_text
-from streamops.text import MessageChunker, message_chunks
 
 
 class RateLimitedError(Exception):

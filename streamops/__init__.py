@@ -1,13 +1,16 @@
 """streamops: composable async-iterator operators for LLM token streams.
 
-Families: :mod:`streamops.text` (words, sentences, ..., live Markdown), :mod:`streamops.json`
-(incremental JSON), :mod:`streamops.models` (partial Pydantic models),
-tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and raw bodies to
-one event vocabulary; its ``text()`` operator lives there, so that
-``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
-collect, buffer, throttle, timeout, merge, SSE out), :mod:`streamops.delivery`
-(resumable delivery: publish, resume, Redis and memory stores), and the core
-(:func:`pipe`, :func:`stream`, :func:`operator`, :func:`iterate`).
+Every operator is importable from ``streamops`` itself::
+
+    from streamops import pipe, text, words, partial, tool_calls
+
+Families: text (``words``, ``sentences``, ``lines``, ``paragraphs``,
+``markdown_blocks`` ...), JSON (:mod:`streamops.json`), partial Pydantic models
+(:mod:`streamops.models`), tool calls (:mod:`streamops.tools`), providers
+(:mod:`streamops.providers`: SDK streams and raw bodies to one event vocabulary;
+``text()`` keeps the answer text), flow (:mod:`streamops.flow`: tee, collect,
+buffer, throttle, timeout, merge, SSE out), delivery (:mod:`streamops.delivery`),
+and the core (``pipe``, ``stream``, ``operator``, ``iterate``, ``drain``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,31 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from ._text import INCOMPLETE_LINK as INCOMPLETE_LINK
+from ._text import BlockKind as BlockKind
+from ._text import BlockSplitter as BlockSplitter
+from ._text import ChunkBuffer as ChunkBuffer
+from ._text import Committed as Committed
+from ._text import GraphemeBuffer as GraphemeBuffer
+from ._text import LineBuffer as LineBuffer
+from ._text import MessageChunker as MessageChunker
+from ._text import Pace as Pace
+from ._text import Pacer as Pacer
+from ._text import ParagraphBuffer as ParagraphBuffer
+from ._text import Pending as Pending
+from ._text import SentenceBuffer as SentenceBuffer
+from ._text import TextBuffer as TextBuffer
+from ._text import WordBuffer as WordBuffer
+from ._text import chunks as chunks
+from ._text import graphemes as graphemes
+from ._text import heal_markdown as heal_markdown
+from ._text import lines as lines
+from ._text import markdown_blocks as markdown_blocks
+from ._text import message_chunks as message_chunks
+from ._text import paragraphs as paragraphs
+from ._text import sentences as sentences
+from ._text import smooth as smooth
+from ._text import words as words
 from .clients import AsyncModelStream as AsyncModelStream
 from .clients import ModelStream as ModelStream
 from .clients import Retry as Retry
@@ -107,32 +135,8 @@ from .providers import aws_events as aws_events
 from .providers import encode_aws_event as encode_aws_event
 from .providers import events as events
 from .providers import sse_events as sse_events
+from .providers import text as text
 from .providers import think_tags as think_tags
-from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
-from .text import BlockKind as BlockKind
-from .text import BlockSplitter as BlockSplitter
-from .text import ChunkBuffer as ChunkBuffer
-from .text import Committed as Committed
-from .text import GraphemeBuffer as GraphemeBuffer
-from .text import LineBuffer as LineBuffer
-from .text import MessageChunker as MessageChunker
-from .text import Pace as Pace
-from .text import Pacer as Pacer
-from .text import ParagraphBuffer as ParagraphBuffer
-from .text import Pending as Pending
-from .text import SentenceBuffer as SentenceBuffer
-from .text import TextBuffer as TextBuffer
-from .text import WordBuffer as WordBuffer
-from .text import chunks as chunks
-from .text import graphemes as graphemes
-from .text import heal_markdown as heal_markdown
-from .text import lines as lines
-from .text import markdown_blocks as markdown_blocks
-from .text import message_chunks as message_chunks
-from .text import paragraphs as paragraphs
-from .text import sentences as sentences
-from .text import smooth as smooth
-from .text import words as words
 from .tools import ToolCallAssembler as ToolCallAssembler
 from .tools import ToolCallFailed as ToolCallFailed
 from .tools import ToolResult as ToolResult
@@ -262,6 +266,7 @@ __all__ = [
     "stream_items",
     "stream_model",
     "tee",
+    "text",
     "think_tags",
     "throttle",
     "timeout",

@@ -16,9 +16,9 @@ import anyio
 from pydantic import BaseModel
 
 from ._core import Operator, Stream, operator, pipe
+from ._text import sentences, words
 from .errors import IncompleteJSONError, StreamopsError
 from .samples import replay
-from .text import sentences, words
 
 __all__ = ["main"]
 
@@ -197,7 +197,7 @@ async def _show_words(chunks: Any) -> None:
 
 async def _show_markdown(chunks: Any) -> None:
     """Render an answer as Markdown: each committed block once, only the tail live."""
-    from .text import Committed, markdown_blocks
+    from ._text import Committed, markdown_blocks
 
     try:
         from rich.console import Console

@@ -46,11 +46,19 @@ from fastapi.responses import FileResponse
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
-from streamops import Committed, RedisStore, merge, operator, pipe, sse_response, to_sse
+from streamops import (
+    Committed,
+    RedisStore,
+    markdown_blocks,
+    merge,
+    operator,
+    pipe,
+    sse_response,
+    to_sse,
+)
 from streamops.delivery import CLIENT_JS, resume_response, spawn
 from streamops.json import json_patches
 from streamops.samples import replay
-from streamops.text import markdown_blocks
 
 log = logging.getLogger("streamops.web")
 STATIC = Path(__file__).resolve().parent / "static"

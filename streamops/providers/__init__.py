@@ -23,7 +23,6 @@ one adapter class per provider, each with ``feed(item) -> list`` and
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any
 
 from .._core import operator
 from ..errors import ProviderFormatError as ProviderFormatError

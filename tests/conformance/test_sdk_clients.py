@@ -290,7 +290,7 @@ def test_text_delta_is_what_sdk_objects_become() -> None:
 async def test_a_pipeline_stopped_before_its_first_item_closes_the_response(
     provider: str, how: str
 ) -> None:
-    from streamops.text import words
+    from streamops import words
 
     case = load(
         (

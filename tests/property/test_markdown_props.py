@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from streamops.text import BlockSplitter, Committed, MessageChunker, Pending, heal_markdown
+from streamops import BlockSplitter, Committed, MessageChunker, Pending, heal_markdown
 
 ANSWERS = sorted((Path(__file__).parent.parent / "markdown_answers").glob("*.md"))
 MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])

@@ -1,4 +1,4 @@
-"""Properties of the sync text buffers (``streamops.text._buffers``), for every buffer.
+"""Properties of the sync text buffers (``streamops._text._buffers``), for every buffer.
 
 1. Lossless: what ``feed`` and ``close`` return concatenates to the input.
 2. Chunking independence: without ``flush()`` the pieces do not depend on how the
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamops.text._buffers import (
+from streamops._text._buffers import (
     _ASCII_TRAIL,
     _ATTACH_CPS,
     _CLOSE_CPS,

@@ -15,6 +15,7 @@ from streamops import (
     Gap,
     Stream,
     buffer,
+    chunks,
     drain,
     iterate,
     json_events,
@@ -23,16 +24,19 @@ from streamops import (
     json_snapshots,
     json_string,
     json_values,
+    lines,
     merge,
     operator,
+    paragraphs,
     pipe,
+    sentences,
     stream,
     tee,
     throttle,
     timeout,
     to_sse,
+    words,
 )
-from streamops.text import chunks, lines, paragraphs, sentences, words
 
 CHUNKS = ["Hel", "lo"]
 

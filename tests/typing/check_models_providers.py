@@ -24,9 +24,9 @@ from streamops import (
     sse_events,
     think_tags,
     tool_calls,
+    words,
 )
 from streamops.providers import SSEEvent, text
-from streamops.text import words
 from streamops.tools import ToolEvent
 
 

@@ -13,9 +13,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 import pytest
 
-from streamops import Stream, pipe
+from streamops import Stream, pipe, words
 from streamops.flow import buffer, collect, tee, throttle, timeout
-from streamops.text import words
 from tests.helpers import TrackedSource
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,19 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from streamops import Operator, chunk_operator, json_snapshots, json_values, partial, pipe
-from streamops.text import chunks, lines, paragraphs, sentences, words
+from streamops import (
+    Operator,
+    chunk_operator,
+    chunks,
+    json_snapshots,
+    json_values,
+    lines,
+    paragraphs,
+    partial,
+    pipe,
+    sentences,
+    words,
+)
 from tests.helpers import TrackedSource
 
 pytestmark = pytest.mark.anyio

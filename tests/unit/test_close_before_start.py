@@ -24,14 +24,15 @@ from streamops import (
     json_values,
     partial,
     pipe,
+    sentences,
     stream,
     throttle,
     timeout,
     to_sse,
+    words,
 )
 from streamops.flow import collect, merge, tee
 from streamops.providers import events, text
-from streamops.text import sentences, words
 from tests.helpers import SDKLikeSource, TrackedSource
 
 pytestmark = pytest.mark.anyio

@@ -18,7 +18,7 @@ MODULES = [
     "streamops.models",
     "streamops.providers",
     "streamops.samples",
-    "streamops.text",
+    "streamops._text",
     "streamops.tools",
 ]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from streamops import StreamTimeoutError, pipe
+from streamops import StreamTimeoutError, pipe, words
 from streamops._core import ENDED, Pump
 from streamops.flow import Gap, buffer, merge, timeout
-from streamops.text import words
 from tests.helpers import TrackedSource
 
 pytestmark = pytest.mark.anyio

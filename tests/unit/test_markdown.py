@@ -8,6 +8,7 @@ import pytest
 
 from streamops import (
     Committed,
+    MessageChunker,
     Pending,
     drain,
     heal_markdown,
@@ -15,7 +16,6 @@ from streamops import (
     message_chunks,
     pipe,
 )
-from streamops.text import MessageChunker
 
 ANSWER = (
     "# Plan\n\nFirst **bold** step.\n\n```py\nx = 1\n\ny = 2\n```\n"

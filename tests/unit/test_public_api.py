@@ -14,7 +14,6 @@ MODULES = [
     "streamops",
     "streamops.clients",
     "streamops.errors",
-    "streamops.text",
     "streamops.flow",
     "streamops.providers",
     "streamops.samples",
@@ -47,15 +46,24 @@ def test_public_names_are_documented(name: str) -> None:
 
 
 def test_top_level_reexports_every_family() -> None:
-    for name in ["text", "flow", "errors", "models"]:
+    for name in ["_text", "flow", "errors", "models"]:
         module = importlib.import_module(f"streamops.{name}")
         for attr in module.__all__:
             assert getattr(streamops, attr) is getattr(module, attr)
 
 
-def test_providers_text_does_not_shadow_the_text_module() -> None:
+def test_the_name_text_is_the_text_operator() -> None:
+    # `from streamops import text` then `pipe(response, text())`: the operator, one
+    # name per thing (the text buffers live in the private streamops._text).
+    import streamops._text
     import streamops.providers
-    import streamops.text
+    from streamops import drain, pipe, text
 
-    assert streamops.text.words is streamops.words
-    assert callable(streamops.providers.text)
+    assert text is streamops.text is streamops.providers.text
+    assert streamops._text.words is streamops.words
+    body = [
+        b'data: {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n\n',
+        b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n',
+        b"data: [DONE]\n\n",
+    ]
+    assert drain(pipe(body, text())) == ["Hi"]

@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streamops import Finished, TextDelta, ToolCallStarted, drain, pipe
-from streamops.text import GraphemeBuffer, Pacer, graphemes, smooth
+from streamops import (
+    Finished,
+    GraphemeBuffer,
+    Pacer,
+    TextDelta,
+    ToolCallStarted,
+    drain,
+    graphemes,
+    pipe,
+    smooth,
+)
 from tests.helpers import TrackedSource
 
 TEXT = "Hello wörld 👍🏽 and 👨‍👩‍👧 flags 🇯🇵🇫🇷 é\nsecond line 東京"

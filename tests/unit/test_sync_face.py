@@ -19,9 +19,10 @@ from streamops import (
     json_values,
     partial,
     pipe,
+    sentences,
     throttle,
+    words,
 )
-from streamops.text import sentences, words
 
 
 class City(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from streamops.text._buffers import (
+from streamops._text._buffers import (
     _ATTACH_CPS,
     _CLOSE_CPS,
     _JOIN_CPS,

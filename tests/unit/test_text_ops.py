@@ -8,9 +8,8 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-import streamops.text
-from streamops import Operator, drain, pipe
-from streamops.text import chunks, lines, paragraphs, sentences, words
+import streamops._text
+from streamops import Operator, chunks, drain, lines, paragraphs, pipe, sentences, words
 from tests.helpers import TrackedSource
 
 pytestmark = pytest.mark.anyio
@@ -87,7 +86,7 @@ async def test_no_background_task_without_max_delay(monkeypatch: pytest.MonkeyPa
     def forbidden() -> None:
         raise AssertionError("a task group was started")
 
-    monkeypatch.setattr(streamops.text.anyio, "create_task_group", forbidden)
+    monkeypatch.setattr(streamops._text.anyio, "create_task_group", forbidden)
     assert [p async for p in pipe(["a b"], words())] == ["a ", "b"]
 
 

@@ -102,6 +102,8 @@ from .providers import Unknown as Unknown
 from .providers import Usage as Usage
 from .providers import events as events
 from .providers import sse_events as sse_events
+from .providers import to_message as to_message
+from .providers import tool_messages as tool_messages
 from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
 from .text import BlockKind as BlockKind
 from .text import BlockSplitter as BlockSplitter
@@ -253,9 +255,11 @@ __all__ = [
     "tee",
     "throttle",
     "timeout",
+    "to_message",
     "to_sse",
     "tool_calls",
     "tool_definitions",
+    "tool_messages",
     "tool_model",
     "words",
 ]

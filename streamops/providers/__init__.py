@@ -49,6 +49,9 @@ from ._events import Unknown as Unknown
 from ._events import Usage as Usage
 from ._gemini import GeminiAdapter as GeminiAdapter
 from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
+from ._message import MessageProvider as MessageProvider
+from ._message import to_message as to_message
+from ._message import tool_messages as tool_messages
 from ._openai import OpenAIChatAdapter as OpenAIChatAdapter
 from ._openai import OpenAIResponsesAdapter as OpenAIResponsesAdapter
 from .sse import SSEDecoder as SSEDecoder
@@ -62,6 +65,7 @@ __all__ = [
     "Finished",
     "GeminiAdapter",
     "JSONArrayDecoder",
+    "MessageProvider",
     "OpenAIChatAdapter",
     "OpenAIResponsesAdapter",
     "Provider",
@@ -88,6 +92,8 @@ __all__ = [
     "events",
     "sse_events",
     "text",
+    "to_message",
+    "tool_messages",
 ]
 
 

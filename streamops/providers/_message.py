@@ -274,8 +274,10 @@ class _Answer:
             self.finish = event
         elif kind.__name__ == "ToolCallFailed":  # streamops.tools (imported lazily)
             call = self._tool(event.index, event.id, event.name, False, event.raw)
+            # Its fragments go on after it (they spell the raw arguments); no done follows.
             call.error = event.error
-            call.complete = not event.error.cut_off
+            if event.error.cut_off:
+                call.complete = False
             if not call.texts and event.error.arguments:
                 call.texts.append(event.error.arguments)
 
@@ -310,6 +312,8 @@ def _answer(events: Any, provider: str, choice: int, incomplete: str) -> _Answer
             answer.feed(event)
     kept: list[_Part] = []
     for part in answer.parts:
+        if part.kind == "tool" and part.complete is None and part.error is not None:
+            part.complete = True  # failed (unknown tool, invalid arguments), but made
         if part.kind == "tool" and not part.complete:
             if incomplete == "raise":
                 if part.error is not None:
@@ -501,8 +505,16 @@ def _responses(answer: _Answer) -> list[dict[str, Any]]:
                 if isinstance(hosted.get("id"), str):
                     sent.add(hosted["id"])
                 items.append(hosted)
-    # An item without its id cannot be sent back (hand-made events without raw).
-    return [i for i in items if i["type"] != "reasoning" or "id" in i]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if "id" not in item:
+            if item["type"] == "reasoning":
+                continue  # no id, no reasoning item (hand-made events without raw)
+            if item["type"] == "message":  # an output message needs its id: the plain form
+                text = "".join(c.get("text") or c.get("refusal") or "" for c in item["content"])
+                item = {"type": "message", "role": "assistant", "content": text}
+        out.append(item)
+    return out
 
 
 def _responses_item(raws: Sequence[Any], kind: str | None) -> dict[str, Any] | None:

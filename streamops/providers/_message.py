@@ -490,6 +490,7 @@ def _responses(answer: _Answer) -> list[dict[str, Any]]:
         if kind == "tool" and not part.server:
             item = _responses_item(part.raws, None) or {}
             call_id = _need_id(part, "openai-responses")
+            out: dict[str, Any]
             if item.get("type") == "custom_tool_call":
                 out = {"type": "custom_tool_call", "call_id": call_id, "name": part.name}
                 out["input"] = part.args_text()
@@ -505,7 +506,7 @@ def _responses(answer: _Answer) -> list[dict[str, Any]]:
                 if isinstance(hosted.get("id"), str):
                     sent.add(hosted["id"])
                 items.append(hosted)
-    out: list[dict[str, Any]] = []
+    final: list[dict[str, Any]] = []
     for item in items:
         if "id" not in item:
             if item["type"] == "reasoning":
@@ -513,8 +514,8 @@ def _responses(answer: _Answer) -> list[dict[str, Any]]:
             if item["type"] == "message":  # an output message needs its id: the plain form
                 text = "".join(c.get("text") or c.get("refusal") or "" for c in item["content"])
                 item = {"type": "message", "role": "assistant", "content": text}
-        out.append(item)
-    return out
+        final.append(item)
+    return final
 
 
 def _responses_item(raws: Sequence[Any], kind: str | None) -> dict[str, Any] | None:

@@ -745,7 +745,10 @@ def to_message(
     * Events of other choices than ``choice`` are ignored; usage, finish
       reasons, errors, server-tool progress and unknown events have no place
       in a message. Gemini grounding / citation metadata is not part of a
-      request's content either.
+      request's content either, and the Bedrock and Ollama shapes carry no
+      citations; Bedrock's and Gemini's own server-side tool calls are left
+      out (Gemini keeps its ``executableCode`` / ``codeExecutionResult``
+      results).
 
     Args:
         events: the events of one answer (a list or a ``collect()`` record).

@@ -137,6 +137,8 @@ from .providers import events as events
 from .providers import sse_events as sse_events
 from .providers import text as text
 from .providers import think_tags as think_tags
+from .providers import to_message as to_message
+from .providers import tool_messages as tool_messages
 from .tools import ToolCallAssembler as ToolCallAssembler
 from .tools import ToolCallFailed as ToolCallFailed
 from .tools import ToolResult as ToolResult
@@ -270,9 +272,11 @@ __all__ = [
     "think_tags",
     "throttle",
     "timeout",
+    "to_message",
     "to_sse",
     "tool_calls",
     "tool_definitions",
+    "tool_messages",
     "tool_model",
     "words",
 ]

@@ -283,6 +283,9 @@ class ToolCallError(StreamopsError, ValueError):
         name: the tool name, when known.
         call_id: the provider's id of the call, when known.
         arguments: the raw argument text received for this call.
+        cut_off: the provider never finished the call (its arguments are
+            probably truncated): :func:`~streamops.to_message` does not send
+            such a call back as one the model made.
 
     >>> err = ToolCallError("unknown tool 'launch'", name="launch", arguments='{"x": 1}')
     >>> isinstance(err, ValueError), err.name, err.arguments
@@ -297,11 +300,13 @@ class ToolCallError(StreamopsError, ValueError):
         call_id: str | None = None,
         arguments: str = "",
         received: Any = "",
+        cut_off: bool = False,
     ) -> None:
         super().__init__(message, received=received)
         self.name = name
         self.call_id = call_id
         self.arguments = arguments
+        self.cut_off = cut_off
 
 
 class SSEError(StreamopsError, ValueError):

@@ -71,12 +71,14 @@ from .json._snapshot import SnapshotBuilder
 from .models import ModelHydrator, partial_model
 from .providers import (
     Event,
+    MessageProvider,
     Provider,
     ProviderAdapter,
     ToolCallDelta,
     ToolCallDone,
     ToolCallStarted,
 )
+from .providers._message import tool_result_message
 
 __all__ = [
     "ToolCallAssembler",
@@ -149,6 +151,45 @@ class ToolResult:
     def ok(self) -> bool:
         """True when the tool ran and returned (``error is None``)."""
         return self.error is None
+
+    def to_message(self, provider: MessageProvider) -> dict[str, Any]:
+        """The message that answers the call with this result, in ``provider``'s request shape.
+
+        ================== ========================================================
+        provider           the message
+        ================== ========================================================
+        ``openai-chat``    ``{"role": "tool", "tool_call_id", "content"}``
+        ``openai-responses`` the input item ``{"type": "function_call_output",
+                           "call_id", "output"}``
+        ``anthropic``      ``{"role": "user", "content": [{"type": "tool_result",
+                           "tool_use_id", "content", "is_error"}]}``
+        ``gemini``         ``{"role": "user", "parts": [{"functionResponse":
+                           {"name", "response", "id"}}]}``
+        ``bedrock``        ``{"role": "user", "content": [{"toolResult": {"toolUseId",
+                           "content", "status"}}]}``
+        ``ollama``         ``{"role": "tool", "content", "tool_name"}``
+        ================== ========================================================
+
+        The content is the value as text (a string as is, anything else as
+        JSON); Gemini's ``response`` and Bedrock's ``json`` take a dict value
+        as it is (Gemini wraps others as ``{"output": value}``). A failed tool
+        says ``"ExceptionType: message"`` (Anthropic adds ``is_error``,
+        Gemini uses ``{"error": ...}``, Bedrock ``status: "error"``). Several
+        results of one turn go in one message for Anthropic, Gemini and
+        Bedrock: use :func:`~streamops.tool_messages` for those.
+
+        Raises:
+            ToolCallError: the result of a cut-off call (its ``error``: the call is
+                not in :func:`~streamops.to_message`'s message), or no call id
+                where the provider needs one.
+
+        >>> ToolResult(0, "call_1", "add", 3).to_message("openai-chat")
+        {'role': 'tool', 'tool_call_id': 'call_1', 'content': '3'}
+        >>> ToolResult(0, None, "weather", {"sky": "clear"}).to_message("gemini")
+        {'role': 'user', 'parts': [{'functionResponse': {'name': 'weather',
+                                                         'response': {'sky': 'clear'}}}]}
+        """
+        return tool_result_message(self, provider)
 
 
 # --- the registry ---------------------------------------------------------------------
@@ -689,7 +730,9 @@ class ToolCallAssembler:
             f"the arguments of {self._describe(call)} were cut off: "
             "the provider did not finish the call"
         )
-        return self._fail(call, message, cause, raw)
+        failed = self._fail(call, message, cause, raw)
+        failed.error.cut_off = True
+        return failed
 
 
 # --- tool_calls -------------------------------------------------------------------------

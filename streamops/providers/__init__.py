@@ -55,6 +55,9 @@ from ._events import Unknown as Unknown
 from ._events import Usage as Usage
 from ._gemini import GeminiAdapter as GeminiAdapter
 from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
+from ._message import MessageProvider as MessageProvider
+from ._message import to_message as to_message
+from ._message import tool_messages as tool_messages
 from ._openai import OpenAIChatAdapter as OpenAIChatAdapter
 from ._openai import OpenAIResponsesAdapter as OpenAIResponsesAdapter
 from ._think import ThinkTagSplitter as ThinkTagSplitter
@@ -73,6 +76,7 @@ __all__ = [
     "Finished",
     "GeminiAdapter",
     "JSONArrayDecoder",
+    "MessageProvider",
     "OpenAIChatAdapter",
     "OpenAIResponsesAdapter",
     "Provider",
@@ -103,6 +107,8 @@ __all__ = [
     "sse_events",
     "text",
     "think_tags",
+    "to_message",
+    "tool_messages",
 ]
 
 

@@ -177,7 +177,7 @@ class Stream(AsyncIterator[T_co]):
         # it ends, but a generator that never started runs no ``finally``: so
         # aclose() closes them too, and a pipeline stopped before its first item
         # still closes its source.
-        self._upstreams: tuple[Stream[Any], ...] = ()
+        self._upstreams: tuple[object, ...] = ()
         self._iterator: AsyncIterator[T_co]
         # A plain iterable's iterator, which fused stages (chunk_operator) loop
         # over directly; the async face shares it, so either may be used.
@@ -359,7 +359,11 @@ def operator(
             # Stream.__anext__ call per item per stage. Closing goes through the
             # Stream (guarded), so the source object is closed too.
             body = fn(upstream._iterator, *args, **kwargs)
-            return Stream._stage(guarded(body, upstream), upstream)
+            result = Stream._stage(guarded(body, upstream), upstream)
+            if not isinstance(body, AsyncGenerator):
+                # An iterator object with clean-up of its own: closed even if never started.
+                result._upstreams = (body, upstream)
+            return result
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply

@@ -31,6 +31,7 @@ from ..providers import (
     Usage,
     events,
 )
+from ..providers._base import is_length_stop
 from ._closing import sdk_items
 from ._requests import Api, Mode, Request, build_request
 from ._schema import schema_name, strict_schema
@@ -59,10 +60,6 @@ M = TypeVar("M")
 T_co = TypeVar("T_co", covariant=True)
 R_co = TypeVar("R_co", covariant=True)
 
-# The providers' words for "stopped at the token limit".
-_LENGTH = frozenset({"length", "max_tokens", "MAX_TOKENS", "model_context_window_exceeded"})
-
-
 @dataclass(slots=True)
 class Retry:
     """Recorded in :attr:`ModelStream.events` when an answer failed and was asked again.
@@ -84,25 +81,6 @@ class Retry:
 
 ClientEvent = Event | Retry
 """What :attr:`ModelStream.events` holds: the provider events, and :class:`Retry` records."""
-
-
-def _length_stop(event: Finished | None) -> bool:
-    """Whether the provider stopped the output at its token limit."""
-    if event is None:
-        return False
-    if event.reason in _LENGTH:
-        return True
-    if event.reason != "incomplete":  # the Responses API: ask why
-        return False
-    raw = event.raw
-    response = raw.get("response") if isinstance(raw, dict) else getattr(raw, "response", None)
-    details = (
-        response.get("incomplete_details")
-        if isinstance(response, dict)
-        else getattr(response, "incomplete_details", None)
-    )
-    why = details.get("reason") if isinstance(details, dict) else getattr(details, "reason", None)
-    return why in (None, "max_output_tokens")
 
 
 def _retry_message(error: StreamopsError) -> str:
@@ -259,7 +237,7 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
         try:
             tail = core.close()
         except IncompleteJSONError as exc:
-            if not _length_stop(finished):
+            if not is_length_stop(finished):
                 raise
             partial = done if items else core.snapshot()
             raise TruncatedOutputError(

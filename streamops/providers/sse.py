@@ -379,8 +379,7 @@ class SSEDecoder:
             tail = text[list(_line_break.finditer(text))[k - 1].end() :]
         kind = "HTML" if line.lstrip(" \t")[0] == "<" else "JSON"
         message = (
-            f"this body looks like {kind}, not an event stream: its first line is"
-            f" {line[:40]!r}"
+            f"this body looks like {kind}, not an event stream: its first line is {line[:40]!r}"
         )
         if kind == "JSON":
             message += (

@@ -392,7 +392,7 @@ class IncompleteStreamError(StreamopsError):
 
     >>> from streamops import drain, pipe
     >>> from streamops.providers import text
-    >>> body = [b'data: {"choices": [{"index": 0, "delta": {"content": "The answer is"}}]}\n\n']
+    >>> body = [b'data: {"choices": [{"index": 0, "delta": {"content": "The answer is"}}]}\\n\\n']
     >>> try:
     ...     drain(pipe(body, text()))
     ... except IncompleteStreamError as exc:

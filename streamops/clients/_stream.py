@@ -12,6 +12,7 @@ from pydantic import create_model
 from .._core import Stream, iterate, pipe
 from ..errors import (
     IncompleteJSONError,
+    IncompleteStreamError,
     JSONStreamError,
     ProviderStreamError,
     RefusalError,
@@ -31,7 +32,7 @@ from ..providers import (
     Usage,
     events,
 )
-from ..providers._base import is_length_stop
+from ..providers._base import is_cut, is_length_stop
 from ._closing import sdk_items
 from ._requests import Api, Mode, Request, build_request
 from ._schema import schema_name, strict_schema
@@ -59,6 +60,7 @@ __all__ = [
 M = TypeVar("M")
 T_co = TypeVar("T_co", covariant=True)
 R_co = TypeVar("R_co", covariant=True)
+
 
 @dataclass(slots=True)
 class Retry:
@@ -234,6 +236,17 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
                         yield last
         if refusal:
             raise RefusalError("".join(refusal), received=core.received)
+        if finished is not None and is_cut(finished):  # no finish from the provider
+            cause: StreamopsError | None = None
+            try:
+                core.close()  # (the parser's own word on where the answer stopped)
+            except StreamopsError as exc:
+                cause = exc
+            raise IncompleteStreamError(
+                "the stream stopped before the provider's end: the connection was cut,"
+                " and the answer received is not the whole answer",
+                received=core.received,
+            ) from cause
         try:
             tail = core.close()
         except IncompleteJSONError as exc:
@@ -402,8 +415,10 @@ def stream_model(
             completed; the request is closed at once).
         TruncatedOutputError: the provider stopped the output for length
             (``.partial``: the last snapshot; ``.received``: the raw text).
-        JSONStreamError: malformed JSON (``IncompleteJSONError`` if the stream
-            ended early without a length stop).
+        JSONStreamError: malformed JSON (``IncompleteJSONError`` if the
+            answer ended inside its value without a length stop).
+        IncompleteStreamError: the stream stopped without the provider's
+            end (a cut connection), even if the value looked complete.
         RefusalError, ProviderStreamError: the model refused, or the provider
             reported an error in the stream.
         TypeError: ``client`` is not one of the supported SDKs' clients.

@@ -248,11 +248,7 @@ def test_unknown_field_names_are_ignored() -> None:
 def test_space_before_data_is_an_unknown_field() -> None:
     # A real OpenAI-compatible proxy stream has lines like this one: the field name
     # is " data", so the line is ignored (a browser ignores it too).
-    body = (
-        'data: {"n": 1}\n\n'
-        ' data: {"n": 2}\n\n'
-        'data: {"n": 3}\n\n'
-    )
+    body = 'data: {"n": 1}\n\n data: {"n": 2}\n\ndata: {"n": 3}\n\n'
     for cut in range(len(body) + 1):
         for cut2 in range(cut, len(body) + 1, 7):
             got = decode(body[:cut], body[cut:cut2], body[cut2:])

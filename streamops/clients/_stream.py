@@ -200,6 +200,7 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
         if request.is_async:
             opened = sdk_items(await opened)
         async with pipe(opened, events(provider=request.provider)) as provider_events:
+            event: Any  # (read by its class below, as in text())
             async for event in provider_events:
                 self.events.append(event)
                 kind = type(event)

@@ -96,7 +96,7 @@ __all__ = [
 
 @operator
 def events(
-    source: AsyncIterable[Any],
+    source: AsyncIterable[object],
     *,
     provider: Provider = "auto",
     on_stop: OnStop = "close",
@@ -228,7 +228,7 @@ def _check(event: Event, end: TextEnd) -> str | None:
 
 @operator
 def text(
-    source: AsyncIterable[Any],
+    source: AsyncIterable[object],
     *,
     provider: Provider = "auto",
     choice: int = 0,

@@ -331,12 +331,10 @@ class SSEDecoder:
 
     def _lines(self, lines: list[str], out: list[SSEEvent], text: str) -> None:
         """Interpret complete lines (the hot loop)."""
+        if not self._looked:
+            self._look(lines, text)
         data = self._data
         for line in lines:
-            if not self._looked and line and not line.isspace():
-                self._looked = True
-                if line.lstrip(" \t")[0] in "{[<":
-                    raise self._bad_line(line, lines, text)
             if not line:
                 if data:
                     out.append(
@@ -368,6 +366,16 @@ class SSEDecoder:
                 if value.isascii() and value.isdigit():
                     self.retry = self._block_retry = int(value)
             # Any other field name is ignored (WHATWG).
+
+    def _look(self, lines: list[str], text: str) -> None:
+        """``strict``: check the first non-blank line of the body (nothing before it can
+        have dispatched an event, so checking it before the others is the same)."""
+        for line in lines:
+            if line and not line.isspace():
+                self._looked = True
+                if line.lstrip(" \t")[0] in "{[<":
+                    raise self._bad_line(line, lines, text)
+                return
 
     def _bad_line(self, line: str, lines: list[str], text: str) -> SSEError:
         # Where the line starts, as the text from it to the end (slow path, errors only).

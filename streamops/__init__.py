@@ -65,6 +65,7 @@ from .delivery import resume as resume
 from .errors import DeliveryError as DeliveryError
 from .errors import DepthLimitError as DepthLimitError
 from .errors import IncompleteJSONError as IncompleteJSONError
+from .errors import IncompleteStreamError as IncompleteStreamError
 from .errors import JSONStreamError as JSONStreamError
 from .errors import LeaseLostError as LeaseLostError
 from .errors import ProviderFormatError as ProviderFormatError
@@ -169,6 +170,7 @@ __all__ = [
     "Gap",
     "GraphemeBuffer",
     "IncompleteJSONError",
+    "IncompleteStreamError",
     "ItemHydrator",
     "JSONParser",
     "JSONStreamError",

@@ -51,7 +51,7 @@ from typing import (
 import anyio
 import anyio.lowlevel
 
-from .errors import StreamopsError
+from .errors import IncompleteJSONError, StreamopsError, TruncatedOutputError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -177,7 +177,7 @@ class Stream(AsyncIterator[T_co]):
         # it ends, but a generator that never started runs no ``finally``: so
         # aclose() closes them too, and a pipeline stopped before its first item
         # still closes its source.
-        self._upstreams: tuple[Stream[Any], ...] = ()
+        self._upstreams: tuple[object, ...] = ()
         self._iterator: AsyncIterator[T_co]
         # A plain iterable's iterator, which fused stages (chunk_operator) loop
         # over directly; the async face shares it, so either may be used.
@@ -359,7 +359,11 @@ def operator(
             # Stream.__anext__ call per item per stage. Closing goes through the
             # Stream (guarded), so the source object is closed too.
             body = fn(upstream._iterator, *args, **kwargs)
-            return Stream._stage(guarded(body, upstream), upstream)
+            result = Stream._stage(guarded(body, upstream), upstream)
+            if not isinstance(body, AsyncGenerator):
+                # An iterator object with clean-up of its own: closed even if never started.
+                result._upstreams = (body, upstream)
+            return result
 
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
@@ -454,6 +458,32 @@ def _check_chunk_type(core: object, chunk: object, error: BaseException) -> None
     raise TypeError(f"{name} takes {expected} chunks, not {type(chunk).__name__}") from error
 
 
+def _truncated(
+    core: ChunkCore[Any, Any] | SnapshotCore[Any, Any],
+    cut: TruncatedOutputError,
+    failed: StreamopsError | None,
+) -> TruncatedOutputError:
+    """The error for a core whose upstream stopped for length (``cut``): the core's own
+    :class:`IncompleteJSONError` at ``close()`` (``failed``), with its position, path
+    and partial value, made a :class:`TruncatedOutputError`; else ``cut`` itself."""
+    if not isinstance(failed, IncompleteJSONError) or isinstance(failed, TruncatedOutputError):
+        return cut
+    snapshot = getattr(core, "snapshot", None)
+    error = TruncatedOutputError(
+        failed.message,
+        finish_reason=cut.finish_reason,
+        partial=snapshot() if snapshot is not None else None,
+        offset=failed.offset,
+        line=failed.line,
+        column=failed.column,
+        path=failed.path,
+        snippet=failed.snippet,
+        received=failed.received,
+    )
+    error.__cause__ = cut
+    return error
+
+
 def _ending(
     core: ChunkCore[Any, B] | SnapshotCore[Any, B], failed: StreamopsError | None
 ) -> tuple[Sequence[B], StreamopsError | None]:
@@ -480,6 +510,11 @@ async def _drive(
     :class:`Then` pair is called inline; they are spelled out because this
     is the per-chunk hot path of every JSON operator.
 
+    An upstream that raises :class:`~streamops.TruncatedOutputError` (``text()``
+    after a length stop) ends the input: the core is closed, what it completes is
+    yielded, and the error is raised again with the core's own position, path and
+    partial value (a snapshot core's last snapshot) if the core was inside a value.
+
     A core that fails may say what it completed before the error position
     (``exc.events``, see :class:`~streamops.StreamopsError`): those items are
     yielded first (through a :class:`Then` pair's function, whose own error
@@ -491,65 +526,71 @@ async def _drive(
         sync = upstream._sync
         failed: StreamopsError | None = None  # the core's error (not the upstream's)
         # (a try block costs nothing until it catches)
-        if isinstance(core, Then):
-            first, then = core.first, core.then
-            if sync is not None:
-                for chunk in sync:
-                    try:
-                        out = first(chunk)
-                    except StreamopsError as exc:
-                        failed = exc
-                        break
-                    except (TypeError, AttributeError) as exc:
-                        _check_chunk_type(core, chunk, exc)
-                        raise
-                    if out:
-                        for item in then(out):
-                            yield item
+        try:
+            if isinstance(core, Then):
+                first, then = core.first, core.then
+                if sync is not None:
+                    for chunk in sync:
+                        try:
+                            out = first(chunk)
+                        except StreamopsError as exc:
+                            failed = exc
+                            break
+                        except (TypeError, AttributeError) as exc:
+                            _check_chunk_type(core, chunk, exc)
+                            raise
+                        if out:
+                            for item in then(out):
+                                yield item
+                else:
+                    async for chunk in upstream._iterator:
+                        try:
+                            out = first(chunk)
+                        except StreamopsError as exc:
+                            failed = exc
+                            break
+                        except (TypeError, AttributeError) as exc:
+                            _check_chunk_type(core, chunk, exc)
+                            raise
+                        if out:
+                            for item in then(out):
+                                yield item
+                if failed is not None and failed.events:
+                    # (the first core's items, through the function: its error wins)
+                    failed.events = then(failed.events)
             else:
-                async for chunk in upstream._iterator:
-                    try:
-                        out = first(chunk)
-                    except StreamopsError as exc:
-                        failed = exc
-                        break
-                    except (TypeError, AttributeError) as exc:
-                        _check_chunk_type(core, chunk, exc)
-                        raise
-                    if out:
-                        for item in then(out):
-                            yield item
-            if failed is not None and failed.events:
-                # (the first core's items, through the function: its error wins)
-                failed.events = then(failed.events)
-        else:
-            feed = core.feed
-            if sync is not None:
-                for chunk in sync:
-                    try:
-                        out = feed(chunk)
-                    except StreamopsError as exc:
-                        failed = exc
-                        break
-                    except (TypeError, AttributeError) as exc:
-                        _check_chunk_type(core, chunk, exc)
-                        raise
-                    if out:
-                        for item in out:
-                            yield item
-            else:
-                async for chunk in upstream._iterator:
-                    try:
-                        out = feed(chunk)
-                    except StreamopsError as exc:
-                        failed = exc
-                        break
-                    except (TypeError, AttributeError) as exc:
-                        _check_chunk_type(core, chunk, exc)
-                        raise
-                    if out:
-                        for item in out:
-                            yield item
+                feed = core.feed
+                if sync is not None:
+                    for chunk in sync:
+                        try:
+                            out = feed(chunk)
+                        except StreamopsError as exc:
+                            failed = exc
+                            break
+                        except (TypeError, AttributeError) as exc:
+                            _check_chunk_type(core, chunk, exc)
+                            raise
+                        if out:
+                            for item in out:
+                                yield item
+                else:
+                    async for chunk in upstream._iterator:
+                        try:
+                            out = feed(chunk)
+                        except StreamopsError as exc:
+                            failed = exc
+                            break
+                        except (TypeError, AttributeError) as exc:
+                            _check_chunk_type(core, chunk, exc)
+                            raise
+                        if out:
+                            for item in out:
+                                yield item
+        except TruncatedOutputError as cut:  # the upstream's: text() after a length stop
+            last, failed = _ending(core, None)
+            for item in last:
+                yield item
+            raise _truncated(core, cut, failed)  # noqa: B904 - its __cause__ is set
         last, failed = _ending(core, failed)
         for item in last:
             yield item
@@ -671,17 +712,23 @@ async def _run_snapshots(
                 if changed:
                     yield core.snapshot()
         else:
-            async for chunk in upstream._iterator:
-                try:
-                    changed = feed(chunk)
-                except StreamopsError as exc:
-                    failed = exc
-                    break
-                except (TypeError, AttributeError) as exc:
-                    _check_chunk_type(core, chunk, exc)
-                    raise
-                if changed:
-                    yield core.snapshot()
+            try:
+                async for chunk in upstream._iterator:
+                    try:
+                        changed = feed(chunk)
+                    except StreamopsError as exc:
+                        failed = exc
+                        break
+                    except (TypeError, AttributeError) as exc:
+                        _check_chunk_type(core, chunk, exc)
+                        raise
+                    if changed:
+                        yield core.snapshot()
+            except TruncatedOutputError as cut:  # the upstream's: text() after a length stop
+                last, failed = _ending(core, None)
+                for item in last:
+                    yield item
+                raise _truncated(core, cut, failed)  # noqa: B904 - its __cause__ is set
         last, failed = _ending(core, failed)
         for item in last:
             yield item

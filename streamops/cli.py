@@ -17,7 +17,12 @@ from pydantic import BaseModel
 
 from ._core import Operator, Stream, operator, pipe
 from ._text import sentences, words
-from .errors import IncompleteJSONError, StreamopsError
+from .errors import (
+    IncompleteJSONError,
+    IncompleteStreamError,
+    StreamopsError,
+    TruncatedOutputError,
+)
 from .samples import replay
 
 __all__ = ["main"]
@@ -225,11 +230,11 @@ async def _demo(args: argparse.Namespace) -> None:
     out = sys.stdout
     if args.stream:
         from . import json as sj
-        from .providers import sse_events, text
+        from .providers import TextDelta, events, sse_events, text
 
-        body_text = "".join(
-            await _collect(pipe(_file_chunks(args.stream, 0), sse_events(), text()))
-        )
+        # A first pass tells JSON from prose (events(): a cut body is told on the second).
+        recorded = await _collect(pipe(_file_chunks(args.stream, 0), sse_events(), events()))
+        body_text = "".join(e.text for e in recorded if type(e) is TextDelta and e.choice == 0)
         chunks = pipe(_file_chunks(args.stream, speed), sse_events(), text())
         if body_text.lstrip()[:1] in ("{", "[") or "```json" in body_text:
             out.write(f"== json_snapshots() of {args.stream} ==\n")
@@ -509,7 +514,13 @@ def _web(port: int, speed: float) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="streamops", description="Operators for LLM token streams."
+        prog="streamops",
+        description="Operators for LLM token streams.",
+        epilog=(
+            "exit status: 0 done; 1 a broken stream; 2 a usage error; 3 the provider"
+            " stopped the output at its token limit; 4 the stream was cut (it stopped"
+            " without the provider's end)"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"streamops {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -602,6 +613,12 @@ def _version() -> str:
         return "unknown"
 
 
+EXIT_TRUNCATED = 3
+"""The exit status when the provider stopped the output at its token limit."""
+EXIT_CUT = 4
+"""The exit status when the stream stopped without the provider's end (a cut connection)."""
+
+
 def _fail(message: str, status: int = 2) -> int:
     print(f"streamops: error: {message}", file=sys.stderr)
     return status
@@ -611,6 +628,10 @@ def _run(command: Callable[[argparse.Namespace], Awaitable[None]], args: argpars
     """Run an async command: one clear line for a streamops error, quiet on a closed pipe."""
     try:
         anyio.run(command, args)
+    except TruncatedOutputError as exc:  # the provider stopped for length
+        return _fail(str(exc), EXIT_TRUNCATED)
+    except IncompleteStreamError as exc:  # the body stopped without the provider's end
+        return _fail(f"{exc} (the stream was cut)", EXIT_CUT)
     except StreamopsError as exc:
         return _fail(str(exc), 1)
     except OSError as exc:

@@ -14,6 +14,7 @@ caller would already catch::
     ├── SSEError (ValueError)               broken server-sent-event framing or encoding
     ├── ProviderFormatError (ValueError)    a provider payload no adapter can read
     ├── ProviderStreamError                 text(): the provider reported an in-band error
+    ├── IncompleteStreamError               text(): the body stopped without the provider's end
     ├── RefusalError                        text(): the model refused instead of answering
     ├── StreamTimeoutError (TimeoutError)   first-item, idle or total timeout
     └── DeliveryError                       resumable delivery (streamops.delivery)
@@ -43,6 +44,7 @@ __all__ = [
     "DeliveryError",
     "DepthLimitError",
     "IncompleteJSONError",
+    "IncompleteStreamError",
     "JSONStreamError",
     "LeaseLostError",
     "ProviderFormatError",
@@ -382,6 +384,31 @@ class ProviderStreamError(StreamopsError):
         super().__init__(message, received=received)
         self.event = event
         self.code = event.code
+
+
+class IncompleteStreamError(StreamopsError):
+    """The provider's stream stopped without its terminal signal: the connection was
+    cut (or the server hung up), so the text is not the whole answer.
+
+    ``providers.text()`` raises it after yielding every piece of text that did
+    arrive. The terminal signals are OpenAI Chat ``finish_reason`` (for every
+    choice) or ``[DONE]``, Anthropic ``message_stop`` (or a ``message_delta``
+    with its ``stop_reason``), Responses ``response.completed`` /
+    ``incomplete`` / ``failed``, Gemini ``finishReason``. ``events()`` marks
+    the same end with ``Finished(None, complete=False)``.
+
+    Attributes:
+        received: the answer text yielded before the stream stopped.
+
+    >>> from streamops import drain, pipe
+    >>> from streamops.providers import text
+    >>> body = [b'data: {"choices": [{"index": 0, "delta": {"content": "The answer is"}}]}\\n\\n']
+    >>> try:
+    ...     drain(pipe(body, text()))
+    ... except IncompleteStreamError as exc:
+    ...     print(exc.received)
+    The answer is
+    """
 
 
 class RefusalError(StreamopsError):

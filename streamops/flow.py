@@ -36,12 +36,13 @@ from ._core import (
     Stream,
     _ending,
     _shielded_close,
+    _truncated,
     guarded,
     operator,
     pumping,
     stream,
 )
-from .errors import StreamopsError, StreamTimeoutError
+from .errors import StreamopsError, StreamTimeoutError, TruncatedOutputError
 
 if TYPE_CHECKING:
     from starlette.responses import StreamingResponse
@@ -435,7 +436,15 @@ async def _throttled(
             wait = latest and pending is not _NOTHING
             try:
                 item = await pump.get(next_at if wait else None)
-            except Exception:
+            except Exception as exc:
+                if core is not None and isinstance(exc, TruncatedOutputError):
+                    # text() after a length stop: the core's own position and partial
+                    finals, failed = _ending(core, None)
+                    for final in finals:
+                        yield final
+                    if not finals and pending is not _NOTHING:
+                        yield build(pending)
+                    raise _truncated(core, exc, failed)  # noqa: B904 - its __cause__ is set
                 if pending is not _NOTHING:  # deliver what was held, then fail
                     yield build(pending)
                 raise

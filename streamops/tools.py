@@ -71,6 +71,7 @@ from .json._snapshot import SnapshotBuilder
 from .models import ModelHydrator, partial_model
 from .providers import (
     Event,
+    Finished,
     MessageProvider,
     Provider,
     ProviderAdapter,
@@ -78,6 +79,7 @@ from .providers import (
     ToolCallDone,
     ToolCallStarted,
 )
+from .providers._base import is_cut
 from .providers._message import tool_result_message
 
 __all__ = [
@@ -537,10 +539,15 @@ class ToolCallAssembler:
         :class:`~streamops.providers.ProviderAdapter`): call it until it returns ``[]``.
         """
         out: list[ToolEvent] = []
+        cut: list[Event] = []  # the marker of a body cut short: last, after the calls
         for event in self._adapter.close():
-            self._handle(event, out)
+            if event.__class__ is Finished and is_cut(event):
+                cut.append(event)
+            else:
+                self._handle(event, out)
         calls, self._calls = self._calls, {}
         out.extend(self._cut_off(call, None) for call in calls.values() if not call.failed)
+        out.extend(cut)
         return out
 
     # -- events --------------------------------------------------------------------------
@@ -793,14 +800,15 @@ def tool_calls(
 
     >>> from pydantic import BaseModel
     >>> from streamops import drain, pipe
-    >>> from streamops.providers import ToolCallStarted, ToolCallDelta, ToolCallDone
+    >>> from streamops.providers import Finished, ToolCallStarted, ToolCallDelta, ToolCallDone
     >>> class Weather(BaseModel):
     ...     city: str
     ...     days: int = 1
     >>> stream = [ToolCallStarted(0, "call_1", "weather"),
     ...           ToolCallDelta(0, '{"city": "Pa'), ToolCallDelta(0, 'ris", "days": 3}'),
-    ...           ToolCallDone(0, "call_1", "weather", '{"city": "Paris", "days": 3}', None)]
-    >>> started, delta1, delta2, done = drain(pipe(stream, tool_calls({"weather": Weather})))
+    ...           ToolCallDone(0, "call_1", "weather", '{"city": "Paris", "days": 3}', None),
+    ...           Finished("tool_calls")]
+    >>> started, delta1, delta2, done, _ = drain(pipe(stream, tool_calls({"weather": Weather})))
     >>> delta1.partial_args, delta2.partial_args
     (Partial[Weather](city='Pa', days=None), Weather(city='Paris', days=3))
     >>> done

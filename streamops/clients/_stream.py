@@ -12,6 +12,7 @@ from pydantic import create_model
 from .._core import Stream, iterate, pipe
 from ..errors import (
     IncompleteJSONError,
+    IncompleteStreamError,
     JSONStreamError,
     ProviderStreamError,
     RefusalError,
@@ -31,6 +32,7 @@ from ..providers import (
     Usage,
     events,
 )
+from ..providers._base import is_cut, is_length_stop
 from ._closing import sdk_items
 from ._requests import Api, Mode, Request, build_request
 from ._schema import schema_name, strict_schema
@@ -59,9 +61,6 @@ M = TypeVar("M")
 T_co = TypeVar("T_co", covariant=True)
 R_co = TypeVar("R_co", covariant=True)
 
-# The providers' words for "stopped at the token limit".
-_LENGTH = frozenset({"length", "max_tokens", "MAX_TOKENS", "model_context_window_exceeded"})
-
 
 @dataclass(slots=True)
 class Retry:
@@ -84,25 +83,6 @@ class Retry:
 
 ClientEvent = Event | Retry
 """What :attr:`ModelStream.events` holds: the provider events, and :class:`Retry` records."""
-
-
-def _length_stop(event: Finished | None) -> bool:
-    """Whether the provider stopped the output at its token limit."""
-    if event is None:
-        return False
-    if event.reason in _LENGTH:
-        return True
-    if event.reason != "incomplete":  # the Responses API: ask why
-        return False
-    raw = event.raw
-    response = raw.get("response") if isinstance(raw, dict) else getattr(raw, "response", None)
-    details = (
-        response.get("incomplete_details")
-        if isinstance(response, dict)
-        else getattr(response, "incomplete_details", None)
-    )
-    why = details.get("reason") if isinstance(details, dict) else getattr(details, "reason", None)
-    return why in (None, "max_output_tokens")
 
 
 def _retry_message(error: StreamopsError) -> str:
@@ -220,6 +200,7 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
         if request.is_async:
             opened = sdk_items(await opened)
         async with pipe(opened, events(provider=request.provider)) as provider_events:
+            event: Any  # (read by its class below, as in text())
             async for event in provider_events:
                 self.events.append(event)
                 piece: str | None = None
@@ -255,10 +236,21 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
                         yield last
         if refusal:
             raise RefusalError("".join(refusal), received=core.received)
+        if finished is not None and is_cut(finished):  # no finish from the provider
+            cause: StreamopsError | None = None
+            try:
+                core.close()  # (the parser's own word on where the answer stopped)
+            except StreamopsError as exc:
+                cause = exc
+            raise IncompleteStreamError(
+                "the stream stopped before the provider's end: the connection was cut,"
+                " and the answer received is not the whole answer",
+                received=core.received,
+            ) from cause
         try:
             tail = core.close()
         except IncompleteJSONError as exc:
-            if not _length_stop(finished):
+            if not is_length_stop(finished):
                 raise
             partial = done if items else core.snapshot()
             raise TruncatedOutputError(
@@ -423,8 +415,10 @@ def stream_model(
             completed; the request is closed at once).
         TruncatedOutputError: the provider stopped the output for length
             (``.partial``: the last snapshot; ``.received``: the raw text).
-        JSONStreamError: malformed JSON (``IncompleteJSONError`` if the stream
-            ended early without a length stop).
+        JSONStreamError: malformed JSON (``IncompleteJSONError`` if the
+            answer ended inside its value without a length stop).
+        IncompleteStreamError: the stream stopped without the provider's
+            end (a cut connection), even if the value looked complete.
         RefusalError, ProviderStreamError: the model refused, or the provider
             reported an error in the stream.
         TypeError: ``client`` is not one of the supported SDKs' clients.

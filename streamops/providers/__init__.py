@@ -22,9 +22,11 @@ one adapter class per provider, each with ``feed(item) -> list`` and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
+from typing import Any
 
 from .._core import operator
+from ..errors import IncompleteStreamError as IncompleteStreamError
 from ..errors import ProviderFormatError as ProviderFormatError
 from ..errors import ProviderStreamError as ProviderStreamError
 from ..errors import RefusalError as RefusalError
@@ -37,6 +39,7 @@ from ._aws import AWSEventDecoder as AWSEventDecoder
 from ._aws import aws_events as aws_events
 from ._aws import encode_aws_event as encode_aws_event
 from ._bedrock import BedrockAdapter as BedrockAdapter
+from ._ending import OnStop, Reading, TextEnd
 from ._events import Citation as Citation
 from ._events import Event as Event
 from ._events import Finished as Finished
@@ -75,6 +78,7 @@ __all__ = [
     "Event",
     "Finished",
     "GeminiAdapter",
+    "IncompleteStreamError",
     "JSONArrayDecoder",
     "MessageProvider",
     "OpenAIChatAdapter",
@@ -113,8 +117,13 @@ __all__ = [
 
 
 @operator
-async def events(
-    source: AsyncIterable[object], *, provider: Provider = "auto"
+def events(
+    source: AsyncIterable[object],
+    *,
+    provider: Provider = "auto",
+    on_stop: OnStop = "close",
+    drain_timeout: float = 10.0,
+    on_usage: Callable[[Usage | None], object] | None = None,
 ) -> AsyncIterator[Event]:
     """Normalise a provider's stream into provider events (:data:`Event`).
 
@@ -127,9 +136,26 @@ async def events(
     provider's object in ``raw``. The ``[DONE]`` sentinel ends the stream and
     closes the upstream.
 
+    The end is honest: a body that stops without the provider's terminal
+    signal (a cut connection) ends with ``Finished(None, complete=False)``,
+    once per choice left unfinished, after the tool calls it cut off.
+
     Args:
         provider: ``"openai-chat"``, ``"openai-responses"``, ``"anthropic"``,
             ``"gemini"``, ``"bedrock"``, or ``"auto"`` to detect it from the first payload.
+        on_stop: when the consumer stops early (``break``, ``aclose()``, an
+            exception in its loop): ``"close"`` the body at once, or
+            ``"drain"`` it: read on, yielding nothing, until the usage (or
+            the end) arrives, for at most ``drain_timeout`` seconds, then
+            close it. The drain runs inside the pipeline's clean-up, which is
+            shielded: a cancellation that arrives meanwhile is delivered once
+            the drain is over. A consumer cancelled while waiting for an event
+            does not drain. An error while draining ends the drain.
+        drain_timeout: the longest drain, in seconds.
+        on_usage: called exactly once, when the stage ends however it ends,
+            with the final :class:`Usage`: the last one the provider reported
+            if the stream reached its end (or its terminal signal, or the
+            drain got there), else ``None`` (unknown).
 
     Raises:
         SSEError, JSONStreamError: a broken body.
@@ -146,53 +172,107 @@ async def events(
     >>> drain(pipe(body, sse_events(), events(provider="openai-chat")))
     [TextDelta(text='Hi', choice=0), Finished(reason='stop', choice=0, complete=True)]
 
+    The same body cut after its first event:
+
+    >>> drain(pipe(body[:1], events()))
+    [TextDelta(text='Hi', choice=0), Finished(reason=None, choice=0, complete=False)]
+
     Gemini's JSON array, split anywhere:
 
-    >>> drain(pipe(['[{"candidates": [{"content": {"parts": [{"te', 'xt": "Hi"}]}}]}]'],
-    ...            events(provider="gemini")))
-    [TextDelta(text='Hi', choice=0)]
+    >>> drain(pipe(['[{"candidates": [{"content": {"parts": [{"te', 'xt": "Hi"}]},',
+    ...             ' "finishReason": "STOP"}]}]'], events(provider="gemini")))
+    [TextDelta(text='Hi', choice=0), Finished(reason='STOP', choice=0, complete=True)]
+
+    The usage, even when the consumer stops at the first event:
+
+    >>> from streamops import Stream
+    >>> body = [b'event: message_delta\\ndata: {"type": "content_block_delta", "index": 0,'
+    ...         b' "delta": {"type": "text_delta", "text": "Hi"}}\\n\\n',
+    ...         b'data: {"type": "message_delta", "delta": {"stop_reason": "end_turn"},'
+    ...         b' "usage": {"output_tokens": 9}}\\n\\n']
+    >>> async def first(s: Stream[Event]) -> Event:
+    ...     async with s:
+    ...         return await anext(s)
+    >>> import anyio
+    >>> anyio.run(first, pipe(body, events(on_stop="drain", on_usage=print)))
+    Usage(input_tokens=None, output_tokens=9, total_tokens=None, reasoning_tokens=None,
+          details={'output_tokens': 9})
+    TextDelta(text='Hi', choice=0)
     """
-    adapter = ProviderAdapter(provider, _what="events()")
-    async for item in source:
-        for event in adapter.feed(item):
+    reading = Reading(provider, "events()", on_stop, drain_timeout, on_usage)
+    return reading.wrap(_events(source, reading))
+
+
+async def _events(source: AsyncIterable[Any], reading: Reading) -> AsyncGenerator[Event, None]:
+    adapter = reading.adapter
+    track = reading.track
+    try:
+        async for item in source:
+            batch = adapter.feed(item)
+            if track:
+                reading.seen(batch)
+            for event in batch:
+                yield event
+            if adapter.done:
+                break
+        batch = adapter.close()
+        if track:
+            reading.seen(batch)
+        reading.reached_end = True
+        for event in batch:
             yield event
-        if adapter.done:
-            break
-    for event in adapter.close():
-        yield event
-    adapter.close()  # a body cut off inside an event: its error, after the events above
+        adapter.close()  # a body cut off inside an event: its error, after the events above
+    except GeneratorExit:
+        await reading.stopped(source)
+        raise
+    finally:
+        reading.report()
 
 
-def _check(event: Event, choice: int, refusal: list[str], received: list[str]) -> str | None:
+def _check(event: Event, end: TextEnd) -> str | None:
     """For text(): the text of ``event`` to yield, if any; raise on an in-band error."""
     kind = type(event)
     if kind is TextDelta:
         delta: TextDelta = event  # type: ignore[assignment]
-        if delta.choice == choice:
-            received.append(delta.text)
+        if delta.choice == end.choice:
+            end.received.append(delta.text)
             return delta.text
+    elif kind is Finished:
+        end.finish(event)  # type: ignore[arg-type]
     elif kind is ProviderError:
-        raise ProviderStreamError(event, received="".join(received))  # type: ignore[arg-type]
+        raise ProviderStreamError(event, received="".join(end.received))  # type: ignore[arg-type]
     elif kind is Refusal:
         refused: Refusal = event  # type: ignore[assignment]
-        if refused.choice == choice:
-            refusal.append(refused.text)
+        if refused.choice == end.choice:
+            end.refusal.append(refused.text)
     return None
 
 
 @operator
-async def text(
-    source: AsyncIterable[object], *, provider: Provider = "auto", choice: int = 0
+def text(
+    source: AsyncIterable[object],
+    *,
+    provider: Provider = "auto",
+    choice: int = 0,
+    allow_truncated: bool = False,
+    on_stop: OnStop = "close",
+    drain_timeout: float = 10.0,
+    on_usage: Callable[[Usage | None], object] | None = None,
 ) -> AsyncIterator[str]:
     """Keep only the answer text of a provider stream, so text and JSON operators chain on.
 
     Takes the same inputs as :func:`events` (SDK objects, dicts, SSE events,
     raw bodies, or provider events). Reasoning, tool calls and usage are left
-    out; nothing is lost silently, though:
+    out; nothing is lost silently, though: an in-band error, a refusal, a cut
+    stream and a length stop are raised, each after all the text before it.
 
     Args:
         provider: as for :func:`events`.
         choice: which choice (OpenAI ``n``) or candidate (Gemini) to read.
+        allow_truncated: end quietly when the provider stopped the answer at
+            its token limit (for plain text that may be cut short), instead of
+            raising :class:`~streamops.TruncatedOutputError`.
+        on_stop, drain_timeout, on_usage: as for :func:`events`.
 
     Yields:
         the text fragments, as they arrive (never empty).
@@ -203,27 +283,63 @@ async def text(
             yielded before it).
         RefusalError: the model refused; raised at the end, with the whole
             refusal in ``.refusal``, after any text.
+        IncompleteStreamError: the body stopped without the provider's
+            terminal signal (see :func:`events`): the connection was cut.
+        TruncatedOutputError: the provider stopped for length (OpenAI
+            ``finish_reason="length"``, Anthropic ``max_tokens``, Gemini
+            ``MAX_TOKENS``, Responses ``incomplete`` for
+            ``max_output_tokens`` ...), unless ``allow_truncated``: raised
+            at the end, with ``finish_reason``, the text in ``partial`` and
+            ``received``, and the position of its end. The JSON and model
+            operators fed by ``text()`` raise it again with their own
+            position, path and partial value.
 
     >>> from streamops import drain, pipe
     >>> body = [b'event: content_block_delta\\ndata: {"type": "content_block_delta", "index": 0,',
-    ...         b' "delta": {"type": "text_delta", "text": "Hello"}}\\n\\n']
+    ...         b' "delta": {"type": "text_delta", "text": "Hello"}}\\n\\n',
+    ...         b'event: message_stop\\ndata: {"type": "message_stop"}\\n\\n']
     >>> drain(pipe(body, text()))
     ['Hello']
+
+    Cut before its ``message_stop``, the same body raises after the text:
+
+    >>> drain(pipe(body[:2], text()))
+    Traceback (most recent call last):
+    ...
+    streamops.errors.IncompleteStreamError: the stream stopped before the provider's end ...
     """
-    adapter = ProviderAdapter(provider, _what="text()")
-    refusal: list[str] = []
-    received: list[str] = []
-    async for item in source:
-        for event in adapter.feed(item):
-            piece = _check(event, choice, refusal, received)
+    reading = Reading(provider, "text()", on_stop, drain_timeout, on_usage)
+    return reading.wrap(_text(source, reading, TextEnd(choice, allow_truncated)))
+
+
+async def _text(
+    source: AsyncIterable[Any], reading: Reading, end: TextEnd
+) -> AsyncGenerator[str, None]:
+    adapter = reading.adapter
+    track = reading.track
+    try:
+        async for item in source:
+            batch = adapter.feed(item)
+            if track:
+                reading.seen(batch)
+            for event in batch:
+                piece = _check(event, end)
+                if piece is not None:
+                    yield piece
+            if adapter.done:
+                break
+        batch = adapter.close()
+        if track:
+            reading.seen(batch)
+        reading.reached_end = True
+        for event in batch:
+            piece = _check(event, end)
             if piece is not None:
                 yield piece
-        if adapter.done:
-            break
-    for event in adapter.close():
-        piece = _check(event, choice, refusal, received)
-        if piece is not None:
-            yield piece
-    adapter.close()  # a body cut off inside an event: its error, after the text above
-    if refusal:
-        raise RefusalError("".join(refusal), received="".join(received))
+        adapter.close()  # a body cut off inside an event: its error, after the text above
+    except GeneratorExit:
+        await reading.stopped(source)
+        raise
+    finally:
+        reading.report()
+    end.end()

@@ -10,7 +10,7 @@ from ._anthropic import AnthropicAdapter
 from ._aws import AWSEvent, AWSEventDecoder
 from ._base import SKIP, AdapterBase, error_event, read_item
 from ._bedrock import BedrockAdapter, is_bedrock_payload
-from ._events import EVENT_TYPES, Event
+from ._events import EVENT_TYPES, Event, Finished
 from ._gemini import GeminiAdapter
 from ._jsonarray import JSONArrayDecoder
 from ._openai import OpenAIChatAdapter, OpenAIResponsesAdapter
@@ -115,6 +115,14 @@ class ProviderAdapter:
     ``[DONE]`` sentinel ends the stream: :attr:`done` turns true and later
     items are ignored.
 
+    An honest end: a body that stops without the provider's terminal signal
+    (:attr:`ended` is false: no ``finish_reason`` / ``[DONE]``, ``message_stop``,
+    ``response.completed`` / ``incomplete`` / ``failed``, Gemini
+    ``finishReason``) was cut, and ``close()`` ends it with
+    ``Finished(None, complete=False)`` (one per choice left unfinished, after
+    the tool calls it cut off). An input of provider events ends honestly if a
+    :class:`Finished` came through.
+
     A body cut off inside its last event (the connection dropped in a
     ``data:`` line, inside a UTF-8 character, or inside the JSON array) is
     still an error, but first ``close()`` returns what the adapter has to
@@ -145,6 +153,7 @@ class ProviderAdapter:
         "_cut",
         "_decoder",
         "_error",
+        "_finish_passed",
         "_provider",
         "_sniffed",
         "_what",
@@ -169,7 +178,24 @@ class ProviderAdapter:
         # The body ended inside an event: close() reports the calls left open first.
         self._cut: StreamopsError | None = None
         self._closed = False
+        self._finish_passed = False  # a Finished event came through as an input item
         self.done = False
+
+    @property
+    def ended(self) -> bool:
+        """Whether the stream's terminal signal arrived: the provider's (see each
+        adapter), ``[DONE]``, or, for an input of provider events, a :class:`Finished`.
+
+        >>> a = ProviderAdapter()
+        >>> _ = a.feed({"type": "message_start", "message": {}}); a.ended
+        False
+        >>> _ = a.feed({"type": "message_stop"}); a.ended
+        True
+        """
+        if self._finish_passed:
+            return True
+        adapter = self._adapter
+        return adapter.ended if adapter is not None else self.done
 
     @property
     def provider(self) -> str | None:
@@ -200,6 +226,8 @@ class ProviderAdapter:
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             return self._feed_raw(item)
         if isinstance(item, EVENT_TYPES):
+            if item.__class__ is Finished:
+                self._finish_passed = True
             return [item]  # type: ignore[list-item]
         try:
             return self._feed_item(item)
@@ -319,8 +347,11 @@ class ProviderAdapter:
                 self._decoded(decoder.close(), out)
             except StreamopsError as exc:  # the body ended inside an event
                 self._cut = exc
-        if self._adapter is not None and not self._adapter.closed:
-            out.extend(self._adapter.close())
+        adapter = self._adapter
+        if adapter is not None and not adapter.closed:
+            out.extend(adapter.close())
+        if not self.ended:  # the body stopped without the provider's terminal signal
+            out.extend(adapter.cut() if adapter is not None else [Finished(None, complete=False)])
         if self._cut is not None and not out:
             raise self._cut
         return out

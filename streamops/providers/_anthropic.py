@@ -42,7 +42,10 @@ class AnthropicAdapter(AdapterBase):
     stopped reports that one as ``complete=False`` first.
     ``message_delta`` gives ``Usage`` (the ``message_start`` usage updated with
     the final counts) and ``Finished(stop_reason)``; an ``error`` event gives a
-    ``ProviderError``. ``ping`` events and the derived events of the SDK's
+    ``ProviderError``. The stream has ended (:attr:`ended`) at ``message_stop``
+    or at a ``message_delta`` with a ``stop_reason`` (after which the answer is
+    whole); a body cut before both ends with ``Finished(None, complete=False)``.
+    ``ping`` events and the derived events of the SDK's
     ``messages.stream()`` helper (``text``, ``input_json`` ...) are ignored.
 
     >>> a = AnthropicAdapter()
@@ -112,15 +115,18 @@ class AnthropicAdapter(AdapterBase):
                 out.append(_anthropic_usage(dict(self._usage), raw))
             delta = payload.get("delta")
             reason = delta.get("stop_reason") if isinstance(delta, Mapping) else None
-            if reason is not None and not self._finished:
-                self._finished = True
-                out.append(Finished(reason, 0, raw=raw))
+            if reason is not None:
+                self.ended = True  # the answer is whole; message_stop only follows
+                if not self._finished:
+                    self._finished = True
+                    out.append(Finished(reason, 0, raw=raw))
         elif kind == "message_start":
             message = payload.get("message")
             usage = message.get("usage") if isinstance(message, Mapping) else None
             if isinstance(usage, Mapping):
                 self._usage = dict(usage)
         elif kind == "message_stop":
+            self.ended = True
             self._close_blocks(raw, out)
         elif kind == "error":
             error = payload.get("error")

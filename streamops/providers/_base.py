@@ -7,23 +7,91 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
 from ..errors import DepthLimitError, ProviderFormatError, StreamopsError
-from ._events import Event, ProviderError, ToolCallDelta, ToolCallDone, ToolCallStarted
+from ._events import (
+    Event,
+    Finished,
+    ProviderError,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
 from ._json import loads
 from ._sdk import ROLES, sdk_role
 from .sse import DONE, SSEEvent
 
 __all__ = [
+    "LENGTH_REASONS",
     "SKIP",
     "AdapterBase",
     "FastPath",
     "ToolCallState",
+    "cut_markers",
     "dump_nested",
     "error_event",
     "input_tokens",
     "int_or_none",
+    "is_cut",
+    "is_length_stop",
     "parse_arguments",
     "read_item",
 ]
+
+LENGTH_REASONS: Final = frozenset(
+    {
+        "length",  # OpenAI Chat and compatible servers, Ollama done_reason
+        "max_tokens",  # Anthropic, Bedrock, some OpenAI-compatible servers
+        "MAX_TOKENS",  # Gemini, Cohere
+        "model_context_window_exceeded",  # Anthropic: the context window filled up
+    }
+)
+"""The finish reasons that say the provider stopped the output at a token limit."""
+
+
+def is_length_stop(event: Finished | None) -> bool:
+    """Whether ``event`` says the provider stopped the output at its token limit.
+
+    A reason in :data:`LENGTH_REASONS`, or the Responses status ``"incomplete"``
+    whose response says ``incomplete_details.reason == "max_output_tokens"``
+    (read from the event's ``raw``: the payload or the SDK object).
+
+    >>> is_length_stop(Finished("length")), is_length_stop(Finished("stop"))
+    (True, False)
+    >>> is_length_stop(Finished("incomplete", raw={"type": "response.incomplete",
+    ...     "response": {"incomplete_details": {"reason": "max_output_tokens"}}}))
+    True
+    >>> is_length_stop(Finished("incomplete", raw={"type": "response.incomplete",
+    ...     "response": {"incomplete_details": {"reason": "content_filter"}}}))
+    False
+    """
+    if event is None:
+        return False
+    if event.reason in LENGTH_REASONS:
+        return True
+    if event.reason != "incomplete":
+        return False
+    raw = event.raw
+    response = raw.get("response") if isinstance(raw, Mapping) else getattr(raw, "response", None)
+    details = (
+        response.get("incomplete_details")
+        if isinstance(response, Mapping)
+        else getattr(response, "incomplete_details", None)
+    )
+    if isinstance(details, Mapping):
+        return details.get("reason") == "max_output_tokens"
+    return getattr(details, "reason", None) == "max_output_tokens"
+
+
+def is_cut(event: Finished) -> bool:
+    """Whether ``event`` is the marker of a body that ended without the provider's
+    terminal signal: ``Finished(None, complete=False)``."""
+    return event.reason is None and not event.complete
+
+
+def cut_markers(started: set[int], finished: set[int]) -> list[Event]:
+    """The end of a cut body for adapters with several choices: a marker for each choice
+    that started and never finished (for choice 0 if none started)."""
+    left = sorted(started - finished) if started else ([] if 0 in finished else [0])
+    return [Finished(None, ci, complete=False) for ci in left]
 
 
 class _Skip:
@@ -297,3 +365,8 @@ class AdapterBase:
         """End of stream: report what is still open (unfinished tool calls ...)."""
         self.closed = True
         return []
+
+    def cut(self) -> list[Event]:
+        """The events that mark a body ended without the terminal signal (``ended`` is
+        false): ``Finished(None, complete=False)``, once per choice left unfinished."""
+        return [Finished(None, 0, complete=False)]

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, ToolCallState, error_event, int_or_none
+from ._base import AdapterBase, ToolCallState, cut_markers, error_event, int_or_none
 from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
 
 __all__ = ["GeminiAdapter"]
@@ -223,6 +223,9 @@ class GeminiAdapter(AdapterBase):
     ``Finished(blockReason)``. ``usageMetadata`` is repeated on many chunks: it
     is reported once the response finished (and again if it changes), or at
     the end of the stream. An ``error`` object gives a ``ProviderError``.
+    The stream has ended (:attr:`ended`) once every candidate that started has
+    its ``finishReason`` (or the prompt was blocked); a body cut before that ends
+    with ``Finished(None, choice, complete=False)`` per unfinished candidate.
 
     >>> a = GeminiAdapter()
     >>> a.feed({"candidates": [{"content": {"parts": [
@@ -233,10 +236,11 @@ class GeminiAdapter(AdapterBase):
                   choice=0, server=False, complete=True)]
     """
 
-    __slots__ = ("_finished", "_next", "_open", "_usage", "_usage_raw", "_usage_sent")
+    __slots__ = ("_finished", "_next", "_open", "_started", "_usage", "_usage_raw", "_usage_sent")
 
     def __init__(self) -> None:
         super().__init__()
+        self._started: set[int] = set()  # the candidates seen
         self._open: dict[int, _GeminiCall] = {}
         self._next: dict[int, int] = {}
         self._finished: set[int] = set()
@@ -258,6 +262,7 @@ class GeminiAdapter(AdapterBase):
                 ci = candidate.get("index")
                 if not isinstance(ci, int):
                     ci = pos
+                self._started.add(ci)
                 content = candidate.get("content")
                 parts = content.get("parts") if isinstance(content, Mapping) else None
                 if parts:
@@ -275,6 +280,8 @@ class GeminiAdapter(AdapterBase):
                 self._finished.add(0)
                 finished_now = True
                 out.append(Finished(blocked, 0, raw=raw))
+        if self._finished:
+            self.ended = self._started <= self._finished
         usage = payload.get("usageMetadata")
         if isinstance(usage, Mapping) and usage:
             self._usage = usage
@@ -364,3 +371,6 @@ class GeminiAdapter(AdapterBase):
             self._usage_sent = self._usage
         self.closed = True
         return out
+
+    def cut(self) -> list[Event]:
+        return cut_markers(self._started, self._finished)

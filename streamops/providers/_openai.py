@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, FastPath, ToolCallState, dump_nested, error_event, int_or_none
+from ._base import (
+    AdapterBase,
+    FastPath,
+    ToolCallState,
+    cut_markers,
+    dump_nested,
+    error_event,
+    int_or_none,
+)
 from ._events import (
     Event,
     Finished,
@@ -99,6 +107,10 @@ class OpenAIChatAdapter(AdapterBase):
     ``length`` / ``content_filter`` finish or at the end of the stream are
     reported with ``complete=False``.
 
+    The stream has ended (:attr:`ended`) once every choice that started has its
+    ``finish_reason``, or at ``[DONE]``; a body cut before that ends with
+    ``Finished(None, choice, complete=False)`` for each choice left unfinished.
+
     >>> a = OpenAIChatAdapter()
     >>> a.feed({"choices": [{"index": 0, "delta": {"content": "Hi"}}]})
     [TextDelta(text='Hi', choice=0)]
@@ -106,10 +118,11 @@ class OpenAIChatAdapter(AdapterBase):
     [Finished(reason='stop', choice=0, complete=True)]
     """
 
-    __slots__ = ("_finished", "_next", "_open", "_slots", "_taken")
+    __slots__ = ("_finished", "_next", "_open", "_slots", "_started", "_taken")
 
     def __init__(self) -> None:
         super().__init__()
+        self._started: set[int] = set()  # the choices seen
         self._slots: dict[tuple[int, int | None], _ChatCall] = {}  # (choice, index sent)
         self._open: list[_ChatCall] = []  # in the order they started
         self._taken: set[tuple[int, int]] = set()  # (choice, index) of every call so far
@@ -130,6 +143,7 @@ class OpenAIChatAdapter(AdapterBase):
                 ci = choice.get("index")
                 if not isinstance(ci, int):
                     ci = pos
+                self._started.add(ci)
                 delta = choice.get("delta")
                 if delta:
                     self._delta(ci, delta, raw, out)
@@ -138,6 +152,8 @@ class OpenAIChatAdapter(AdapterBase):
                     self._finished.add(ci)
                     self._close_calls(ci, raw, out, complete=reason not in _TRUNCATING)
                     out.append(Finished(reason, ci, raw=raw))
+            if self._finished:
+                self.ended = self._started <= self._finished
         usage = payload.get("usage")
         if usage is None:
             extra = payload.get("x_groq")
@@ -292,6 +308,9 @@ class OpenAIChatAdapter(AdapterBase):
         self.closed = True
         return out
 
+    def cut(self) -> list[Event]:
+        return cut_markers(self._started, self._finished)
+
     # -- the SDK's ChatCompletionChunk, read without model_dump (see _sdk) ------------
 
     def _fast_chunk(self, item: Any) -> list[Event] | None:
@@ -380,6 +399,7 @@ class OpenAIChatAdapter(AdapterBase):
         # Everything read: now the same steps as _payload.
         out: list[Event] = []
         for ci, content, refusal, deltas, reason in read:
+            self._started.add(ci)
             if content:
                 out.append(TextDelta(content, ci, item))
             if refusal:
@@ -398,6 +418,8 @@ class OpenAIChatAdapter(AdapterBase):
                 self._finished.add(ci)
                 self._close_calls(ci, item, out, complete=reason not in _TRUNCATING)
                 out.append(Finished(reason, ci, raw=item))
+        if read and self._finished:
+            self.ended = self._started <= self._finished
         if usage is not None:
             fields = dump_nested(usage)
             if fields:
@@ -452,7 +474,8 @@ class OpenAIResponsesAdapter(AdapterBase):
     arguments; the ones OpenAI runs itself have ``server=True``.
     ``response.completed`` / ``incomplete`` / ``failed`` give ``Usage`` and
     ``Finished(status)``; an ``error`` event or the failed response's ``error``
-    give a ``ProviderError``.
+    give a ``ProviderError``. Those three end the stream (:attr:`ended`); a body
+    cut before them ends with ``Finished(None, complete=False)``.
 
     >>> a = OpenAIResponsesAdapter()
     >>> a.feed({"type": "response.output_text.delta", "delta": "Hi"})
@@ -617,6 +640,7 @@ class OpenAIResponsesAdapter(AdapterBase):
         if not self._finished:
             self._finished = True
             out.append(Finished(status, 0, raw=raw))
+        self.ended = True
 
     def close(self) -> list[Event]:
         """End of stream: calls never finished come out with ``complete=False``."""

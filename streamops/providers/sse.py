@@ -21,7 +21,6 @@ DONE: Final = "[DONE]"
 """The data of the sentinel event OpenAI-style servers send last (``data: [DONE]``)."""
 
 _line_break = re.compile(r"\r\n|\r|\n")
-_field_name = re.compile(r"[A-Za-z0-9_.-]+").fullmatch
 _BOM: Final = "\ufeff"
 _TAIL: Final = 65_536
 """How many characters of the decoded text an :class:`SSEDecoder` keeps for ``received``
@@ -88,12 +87,17 @@ class SSEDecoder:
     blank line) is dispatched by :meth:`close` rather than dropped, because
     real servers and recorded fixtures end that way.
 
+    A line whose field name is none of these four is ignored, as the rules
+    say: ``retry: soon``, ``x-trace: 7``, or ``" data: {...}"`` with a space
+    before the field name (an OpenAI-compatible proxy sends that), whose
+    field name is ``" data"``.
+
     Args:
-        strict: raise :class:`~streamops.SSEError` on a line that cannot be an
-            SSE field at all (for example a JSON or HTML body, whose first line
-            starts with ``{``, ``[`` or ``<``), instead of ignoring it as the
-            WHATWG rules would. A field name must be made of ASCII letters,
-            digits, ``_``, ``-`` and ``.``.
+        strict: raise :class:`~streamops.SSEError` on a body that is plainly
+            not an event stream: its first non-blank line starts with ``{``,
+            ``[`` (JSON) or ``<`` (HTML), for example an error response or a
+            request made without streaming. Any later line is read by the
+            WHATWG rules.
 
     Raises:
         SSEError: invalid UTF-8, a stream ending inside a UTF-8 character, a
@@ -137,6 +141,7 @@ class SSEDecoder:
         "_event",
         "_event_start",
         "_id",
+        "_looked",
         "_partial",
         "_started",
         "_strict",
@@ -155,6 +160,7 @@ class SSEDecoder:
         self._bytes_in = 0
         self._chars_in = 0
         self._started = False
+        self._looked = not strict  # whether the first non-blank line was checked
         self._cr = False
         self._partial: list[str] = []
         self._data: list[str] = []
@@ -325,6 +331,8 @@ class SSEDecoder:
 
     def _lines(self, lines: list[str], out: list[SSEEvent], text: str) -> None:
         """Interpret complete lines (the hot loop)."""
+        if not self._looked:
+            self._look(lines, text)
         data = self._data
         for line in lines:
             if not line:
@@ -357,8 +365,17 @@ class SSEDecoder:
             elif name == "retry":
                 if value.isascii() and value.isdigit():
                     self.retry = self._block_retry = int(value)
-            elif self._strict and not _field_name(name):
-                raise self._bad_line(line, lines, text)
+            # Any other field name is ignored (WHATWG).
+
+    def _look(self, lines: list[str], text: str) -> None:
+        """``strict``: check the first non-blank line of the body (nothing before it can
+        have dispatched an event, so checking it before the others is the same)."""
+        for line in lines:
+            if line and not line.isspace():
+                self._looked = True
+                if line.lstrip(" \t")[0] in "{[<":
+                    raise self._bad_line(line, lines, text)
+                return
 
     def _bad_line(self, line: str, lines: list[str], text: str) -> SSEError:
         # Where the line starts, as the text from it to the end (slow path, errors only).
@@ -368,17 +385,17 @@ class SSEDecoder:
             tail = line + text[first.start() :] if first is not None else line
         else:
             tail = text[list(_line_break.finditer(text))[k - 1].end() :]
+        kind = "HTML" if line.lstrip(" \t")[0] == "<" else "JSON"
         message = (
-            "expected an SSE field ('data:', 'event:', 'id:', 'retry:') or a ':' comment,"
-            f" got {line[:40]!r}"
+            f"this body looks like {kind}, not an event stream: its first line is {line[:40]!r}"
         )
-        if line[0] in "{[":
+        if kind == "JSON":
             message += (
-                " (a JSON body, not an event stream? read it with"
-                " events(provider=...) instead of sse_events())"
+                " (a response to a request without streaming, or an error body? a"
+                " streamed JSON array goes to events(provider=...) without sse_events())"
             )
-        elif line[0] == "<":
-            message += " (an HTML page, not an event stream?)"
+        else:
+            message += " (an error page from a proxy or gateway?)"
         return self._error_at(message, tail)
 
     def close(self) -> list[SSEEvent]:
@@ -436,14 +453,16 @@ async def sse_events(
         stop_at_done: end the stream at the ``data: [DONE]`` sentinel (the
             upstream is closed at once, without waiting for the server to hang
             up). With ``False`` the sentinel is yielded like any event.
-        strict: raise on a line that cannot be SSE (a JSON or HTML body).
+        strict: raise on a body that is plainly not an event stream (its
+            first non-blank line starts with ``{``, ``[`` or ``<``: JSON or
+            HTML). Lines with unknown field names are ignored either way.
 
     Yields:
         :class:`SSEEvent` objects.
 
     Raises:
-        SSEError: invalid UTF-8 or a line that is not SSE, with ``offset``
-            and ``received``.
+        SSEError: invalid UTF-8, or (``strict``) a JSON or HTML body, with
+            ``offset`` and ``received``.
 
     An event completes at its blank line, whatever the chunks:
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from streamops import (
     IncompleteJSONError,
+    IncompleteStreamError,
     Partial,
     StreamValidationError,
     TruncatedOutputError,
@@ -553,10 +554,8 @@ async def test_stream_items_length_stop_keeps_the_completed_items(provider: str)
     assert info.value.received == cut
 
 
-@pytest.mark.anyio
-async def test_a_stream_cut_without_a_length_stop_is_incomplete(provider: str) -> None:
-    """No finish signal, JSON cut: the IncompleteJSONError, not a truncation (and no retry)."""
-    chunks = body(provider, TEXT[:30])
+def without_the_end(provider: str, chunks: list[bytes]) -> list[bytes]:
+    """A body cut before the provider's finish signal."""
     if provider == "openai-chat":
         chunks = chunks[:-3]
     elif provider == "openai-responses":
@@ -567,13 +566,35 @@ async def test_a_stream_cut_without_a_length_stop_is_incomplete(provider: str) -
         last = json.loads(chunks[-1][len(b"data: ") :])
         del last["candidates"][0]["finishReason"]
         chunks[-1] = sse(last)[0]
+    return chunks
+
+
+@pytest.mark.anyio
+async def test_a_stream_cut_without_a_length_stop_is_incomplete(provider: str) -> None:
+    """No finish signal: IncompleteStreamError (the parser's IncompleteJSONError as its
+    cause when the JSON was cut), not a truncation, and no retry; a cut stream whose JSON
+    happens to be whole gives no result either."""
+    chunks = without_the_end(provider, body(provider, TEXT[:30]))
     server = Server(chunks)
     s = stream_model(client(provider, server), Plan, max_retries=3, **request_args(provider))
-    with pytest.raises(IncompleteJSONError) as info:
+    with pytest.raises(IncompleteStreamError) as info:
         await s.final()
-    assert type(info.value) is IncompleteJSONError
+    assert type(info.value.__cause__) is IncompleteJSONError
+    assert info.value.received == TEXT[:30]
     assert s.finish_reason is None
     assert len(server.requests) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cut_stream_whose_json_is_whole_is_still_incomplete(provider: str) -> None:
+    chunks = without_the_end(provider, body(provider, TEXT))
+    server = Server(chunks)
+    s = stream_model(client(provider, server), Plan, **request_args(provider))
+    with pytest.raises(IncompleteStreamError) as info:
+        await s.final()
+    assert info.value.__cause__ is None
+    assert info.value.received == TEXT
+    assert server.streams[0].closed
 
 
 # --- sync clients --------------------------------------------------------------------

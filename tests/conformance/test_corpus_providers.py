@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from streamops import pipe
+from streamops import TruncatedOutputError, pipe
 from streamops.providers import (
     Finished,
     ProviderAdapter,
@@ -33,6 +33,7 @@ from streamops.providers import (
     sse_events,
     text,
 )
+from streamops.providers._base import LENGTH_REASONS
 from tests.conftest import CORPUS, corpus_files
 
 FILES = list(corpus_files())
@@ -191,7 +192,8 @@ async def test_corpus_documented_pipeline(path: Path) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("path", FILES, ids=IDS)
 async def test_corpus_text(path: Path) -> None:
-    """``text()`` gives the expected text, or says why not (an error, a refusal)."""
+    """``text()`` gives the expected text, or says why not (an error, a refusal, a length
+    stop)."""
     case = load(path)
     exp = case["expected"]
     pieces: list[str] = []
@@ -200,9 +202,14 @@ async def test_corpus_text(path: Path) -> None:
         async with pipe(per_event(case), text()) as s:
             async for piece in s:
                 pieces.append(piece)
-    except (ProviderStreamError, RefusalError) as exc:
+    except (ProviderStreamError, RefusalError, TruncatedOutputError) as exc:
         failure = exc
-    if isinstance(failure, ProviderStreamError):
+    if isinstance(failure, TruncatedOutputError):  # after all the text
+        assert not exp["errors"]
+        assert exp["finish_reason"] in LENGTH_REASONS
+        assert failure.finish_reason == exp["finish_reason"]
+        assert failure.received == failure.partial == "".join(pieces) == exp["text"]
+    elif isinstance(failure, ProviderStreamError):
         assert exp["errors"]
         assert error_key(failure.event) == error_key(exp["errors"][0])
         assert failure.received == "".join(pieces)
@@ -213,6 +220,7 @@ async def test_corpus_text(path: Path) -> None:
     else:
         assert not exp["errors"]
         assert not exp.get("refusal")
+        assert exp["finish_reason"] not in LENGTH_REASONS
         assert "".join(pieces) == exp["text"]
         if exp["text_json"] is not None:
             assert json.loads("".join(pieces)) == exp["text_json"]

@@ -393,3 +393,53 @@ def test_demo_without_rich_types_strings_out_as_they_arrive() -> None:
             assert b"\n" not in line
         finally:
             process.kill()
+def _chat_sse(*pieces: str, finish: str | None) -> str:
+    import json
+
+    def chunk(delta: dict[str, str], reason: str | None = None) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": reason}
+        return f"data: {json.dumps({'object': 'chat.completion.chunk', 'choices': [choice]})}\n\n"
+
+    body = "".join(chunk({"content": p}) for p in pieces)
+    if finish is not None:
+        body += chunk({}, finish) + "data: [DONE]\n\n"
+    return body
+
+
+def test_json_of_a_stream_stopped_for_length_says_so_with_exit_3() -> None:
+    body = _chat_sse('{"title": "Q3 rev', "iew", finish="length")
+    result = run_json(body, "$.title", "--sse")
+    assert result.returncode == 3
+    message = result.stderr.decode().strip()
+    assert "\n" not in message
+    assert message.startswith("streamops: error: the output was cut off (finish reason 'length')")
+    assert "$.title" in message  # where the JSON parser was
+
+
+def test_json_of_a_cut_stream_says_so_with_exit_4() -> None:
+    body = _chat_sse('{"title": "Q3 rev', "iew", finish=None)  # no finish_reason, no [DONE]
+    result = run_json(body, "$.title", "--sse")
+    assert result.returncode == 4
+    message = result.stderr.decode().strip()
+    assert "\n" not in message
+    assert message.startswith("streamops: error: the stream stopped before the provider's end")
+    assert message.endswith("(the stream was cut)")
+
+
+def test_json_of_a_whole_stream_exits_0() -> None:
+    result = run_json(_chat_sse('{"title": "Q3 rev', 'iew"}', finish="stop"), "$.title", "--sse")
+    assert result.returncode == 0, result.stderr
+    assert lines(result) == ["Q3 review"]
+
+
+def test_demo_of_a_cut_recording_shows_the_text_then_exits_4(tmp_path: Path) -> None:
+    body = tmp_path / "cut.sse"
+    body.write_text(_chat_sse("One sentence. ", "Another one that", finish=None), "utf-8")
+    result = run("demo", "--speed", "0", "--stream", str(body))
+    assert result.returncode == 4
+    assert "One sentence." in result.stdout
+    assert result.stderr.strip().endswith("(the stream was cut)")
+    body.write_text(_chat_sse("One sentence. ", "Another one that", finish="length"), "utf-8")
+    result = run("demo", "--speed", "0", "--stream", str(body))
+    assert result.returncode == 3
+    assert "finish reason 'length'" in result.stderr

@@ -25,8 +25,13 @@ class Block:
     id: str | None
     retry: int | None
     comments: list[str]
+    unknown: list[str]
 
 
+# Lines whose field name is none of data, event, id, retry: ignored (WHATWG).
+unknown_lines = st.sampled_from(
+    [' data: {"a": 1}', "x-trace: 7", "retry: soon", " event: x", "Data: y", "foo", "id : 3"]
+)
 blocks = st.builds(
     Block,
     data=st.lists(values, max_size=3),
@@ -34,6 +39,7 @@ blocks = st.builds(
     id=st.none() | values,
     retry=st.none() | st.integers(0, 10**6),
     comments=st.lists(values, max_size=2),
+    unknown=st.lists(unknown_lines, max_size=2),
 )
 
 
@@ -56,6 +62,7 @@ def streams(draw: st.DrawFn) -> tuple[bytes, list[SSEEvent]]:
         if block.retry is not None:
             body.append(f"retry: {block.retry}")
         body.extend(f"data: {d}" for d in block.data)
+        body.extend(block.unknown)
         draw(st.randoms()).shuffle(body)
         lines.extend(body)
         lines.append("")

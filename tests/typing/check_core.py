@@ -86,3 +86,15 @@ def json_operators() -> None:
     pipe(CHUNKS, json_events())
     pipe(CHUNKS, json_items("*"))
     pipe(CHUNKS, json_patches())
+
+
+def provider_endings() -> None:
+    from streamops.providers import Event, Usage, events, text
+
+    seen: list[Usage | None] = []
+    assert_type(pipe(CHUNKS, text(allow_truncated=True)), Stream[str])
+    assert_type(
+        pipe(CHUNKS, events(on_stop="drain", drain_timeout=2.5, on_usage=seen.append)),
+        Stream[Event],
+    )
+    pipe(CHUNKS, text(on_stop="close", on_usage=print))

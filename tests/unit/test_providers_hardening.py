@@ -24,6 +24,7 @@ from streamops import (
 )
 from streamops.providers import (
     AnthropicAdapter,
+    Finished,
     OpenAIResponsesAdapter,
     SSEDecoder,
     SSEEvent,
@@ -160,7 +161,8 @@ def test_events_of_a_cut_body_end_with_the_incomplete_call_then_the_error() -> N
     out = adapter.feed(CUT)
     end = adapter.close()
     assert end == [
-        ToolCallDone(0, "c0", "search", '{"query": "Oslo"}', {"query": "Oslo"}, complete=False)
+        ToolCallDone(0, "c0", "search", '{"query": "Oslo"}', {"query": "Oslo"}, complete=False),
+        Finished(None, complete=False),
     ]
     with pytest.raises(ProviderFormatError, match="cut off"):
         adapter.close()
@@ -238,8 +240,9 @@ def test_a_duplicated_responses_output_item_ends_the_call_once() -> None:
 def test_the_assembler_ignores_a_call_announced_twice() -> None:
     items = [ToolCallStarted(0, "a", "search"), ToolCallStarted(0, "a", "search")]
     items.append(ToolCallDone(0, "a", "search", '{"query": "q"}', None))
+    items.append(Finished("tool_use"))
     got = drain(pipe(items, tool_calls({"search": search})))
-    assert [type(e).__name__ for e in got] == ["ToolCallStarted", "ToolCallDone"]
+    assert [type(e).__name__ for e in got] == ["ToolCallStarted", "ToolCallDone", "Finished"]
 
 
 # -- the SSE decoder's memory (point 8) ----------------------------------------------------
@@ -263,7 +266,7 @@ def test_the_error_context_holds_the_whole_event_being_read() -> None:
     long_event = "event: big\n" + "".join(f"data: {i:07d}{'z' * 1000}\n" for i in range(200))
     d.feed(long_event.encode())  # 200 KB of one event, still open
     with pytest.raises(StreamopsError) as info:
-        d.feed(b"{not sse}\n")
+        d.feed(b"data: \xff\n")
     received = info.value.received
-    assert long_event + "{not sse}\n" in received
+    assert long_event + "data: " in received
     assert len(received) < len(long_event) + 3 * 65_536

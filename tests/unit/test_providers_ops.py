@@ -92,7 +92,8 @@ def adapt(*items: Any, provider: Any = "auto") -> list[Any]:
     out: list[Any] = []
     for item in items:
         out.extend(a.feed(item))
-    out.extend(a.close())
+    while more := a.close():  # until it returns [] (a cut body's error comes last)
+        out.extend(more)
     return out
 
 
@@ -150,7 +151,8 @@ def test_items_of_every_kind() -> None:
     payload = chat("Hi")
     already = TextDelta("!")
     out = adapt(payload, SSEEvent(json.dumps(chat(" there"))), already)
-    assert out == [TextDelta("Hi"), TextDelta(" there"), already]
+    # (no finish_reason, no [DONE]: the body was cut, and the end says so)
+    assert out == [TextDelta("Hi"), TextDelta(" there"), already, Finished(None, complete=False)]
     assert out[2] is already
 
 
@@ -167,7 +169,8 @@ def test_sdk_server_sent_event_objects() -> None:
 def test_error_before_the_provider_is_known() -> None:
     out = adapt(sse({"error": {"message": "rate limited", "code": 429}}, event="error"))
     assert out == [
-        ProviderError("rate limited", 429, None, {"message": "rate limited", "code": 429})
+        ProviderError("rate limited", 429, None, {"message": "rate limited", "code": 429}),
+        Finished(None, complete=False),  # the body ended without an answer
     ]
 
 
@@ -179,8 +182,8 @@ def test_unknown_payload_and_provider() -> None:
 
 
 def test_broken_bodies() -> None:
-    with pytest.raises(SSEError):
-        adapt(b'data: {"choices": []}\n\n{not sse}\n')
+    with pytest.raises(SSEError, match="looks like JSON"):
+        adapt(b'{"error": {"message": "not streamed"}}\n')
     with pytest.raises(JSONStreamError):
         adapt('[{"candidates": []}, {oops', provider="gemini")
     with pytest.raises(JSONStreamError):  # IncompleteJSONError: the array never ended
@@ -235,7 +238,10 @@ async def test_events_report_unfinished_tool_calls_at_the_end() -> None:
     ]
     async with pipe(body, events()) as s:
         got = [e async for e in s]
-    assert got[-1] == ToolCallDone(0, "c", "f", '{"a', None, complete=False)
+    assert got[-2:] == [
+        ToolCallDone(0, "c", "f", '{"a', None, complete=False),
+        Finished(None, complete=False),
+    ]
 
 
 # -- text() ----------------------------------------------------------------------------
@@ -263,7 +269,13 @@ async def test_text_of_another_choice() -> None:
             {"index": 1, "delta": {"content": "b"}},
         ]
     }
-    async with pipe([payload], text(choice=1)) as s:
+    last = {
+        "choices": [
+            {"index": 0, "delta": {}, "finish_reason": "stop"},
+            {"index": 1, "delta": {}, "finish_reason": "stop"},
+        ]
+    }
+    async with pipe([payload, last], text(choice=1)) as s:
         assert [t async for t in s] == ["b"]
 
 
@@ -298,7 +310,7 @@ async def test_text_raises_on_a_refusal_at_the_end() -> None:
 
 @pytest.mark.anyio
 async def test_text_passes_events_through() -> None:
-    source = [TextDelta("a"), Usage(1), TextDelta("b", choice=1), TextDelta("c")]
+    source = [TextDelta("a"), Usage(1), TextDelta("b", choice=1), TextDelta("c"), Finished("stop")]
     async with pipe(source, text()) as s:
         assert [t async for t in s] == ["a", "c"]
 

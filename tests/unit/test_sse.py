@@ -93,11 +93,11 @@ def test_bom_is_skipped_once() -> None:
     assert datas(b"\xef\xbb\xbfdata: a\n\n") == ["a"]
     assert datas(b"\xef", b"\xbb", b"\xbfdata: a\n\n") == ["a"]
     assert datas("\ufeffdata: a\n\n") == ["a"]
-    # A second BOM is an ordinary character: it makes an unknown field name.
+    # A second BOM is an ordinary character: it makes an unknown field name,
+    # ignored (strict or not).
     text = "\ufeffdata: a\n\n\ufeffdata: b\n\n"
     assert [e.data for e in decode(text, strict=False)] == ["a"]
-    with pytest.raises(SSEError):
-        decode(text)
+    assert [e.data for e in decode(text)] == ["a"]
 
 
 def test_utf8_character_split_across_chunks() -> None:
@@ -180,53 +180,80 @@ def test_text_chunk_inside_a_utf8_character() -> None:
 
 
 def test_json_body_is_not_an_event_stream() -> None:
-    body = 'data: é\n\n{"error": {"message": "bad key"}}\n'
+    body = '\n\r\n{"error": {"message": "bad kéy"}}\n'
     with pytest.raises(SSEError) as info:
         decode(body.encode())
     err = info.value
-    assert err.offset == len("data: é\n\n".encode())  # a byte offset
-    assert "JSON body" in str(err)
+    assert err.offset == 3  # where the first non-blank line starts
+    assert str(err).startswith("this body looks like JSON, not an event stream")
     assert err.received == body
-    with pytest.raises(SSEError) as info:
-        decode(body)
-    assert info.value.offset == len("data: é\n\n")  # a character offset for text
+    for cut in range(len(body) + 1):  # whatever the chunking
+        with pytest.raises(SSEError) as info:
+            decode(body[:cut], body[cut:])
+        assert (info.value.offset, info.value.message) == (err.offset, err.message)
+    assert decode(body, strict=False) == []
+    with pytest.raises(SSEError, match="looks like JSON"):
+        decode("[1, 2]")
+    with pytest.raises(SSEError, match="looks like JSON"):
+        decode('  {"a": 1}')  # indented
 
 
-def test_bad_line_offset_in_later_chunks() -> None:
+def test_html_page_is_not_an_event_stream() -> None:
     d = SSEDecoder()
-    d.feed(b"data: a\n\n<ht")
+    assert d.feed(b"\n<ht") == []
     with pytest.raises(SSEError) as info:
         d.feed(b"ml>\n")
-    assert info.value.offset == len(b"data: a\n\n")
-    assert "HTML" in str(info.value)
+    assert info.value.offset == 1
+    assert "looks like HTML" in str(info.value)
+
+
+def test_json_and_html_lines_later_in_a_stream_are_ignored() -> None:
+    # Only the first non-blank line tells a body that is not SSE; a later line with
+    # an unknown field name is ignored by the WHATWG rules, strict or not.
+    body = 'data: a\r\n\r\nok: 1\r\n[1, 2]\r\n<br>\r\n{"x": 1}\r\ndata: b\r\n\r\n'
+    assert datas(body) == ["a", "b"]
+    assert [e.data for e in decode(body, strict=False)] == ["a", "b"]
+    # A comment first, then JSON: the body is SSE.
+    assert datas(': hi\n{"x": 1}\ndata: c\n\n') == ["c"]
 
 
 def test_events_before_an_error_are_delivered_first() -> None:
-    d = SSEDecoder()
-    # The event completed before the bad line comes out; the error comes next call.
-    assert d.feed(b"data: a\r\n\r\nok: 1\r\n[1, 2]\r\ndata: b\r\n\r\n") == [SSEEvent("a")]
-    with pytest.raises(SSEError) as info:
-        d.close()
-    assert info.value.offset == len(b"data: a\r\n\r\nok: 1\r\n")
-    with pytest.raises(SSEError):  # and it stays broken
-        d.feed(b"data: c\n\n")
     d = SSEDecoder()
     assert d.feed(b"data: a\n\ndata: \xff\n\n") == [SSEEvent("a")]
     with pytest.raises(SSEError) as info:
         d.feed(b"data: b\n\n")
     assert info.value.offset == len(b"data: a\n\ndata: ")
+    with pytest.raises(SSEError):  # and it stays broken
+        d.feed(b"data: c\n\n")
 
 
-def test_bad_last_line_without_newline() -> None:
+def test_bad_first_line_without_newline() -> None:
     d = SSEDecoder()
-    d.feed("data: a\n\n{oops")
+    assert d.feed("{oops") == []
     with pytest.raises(SSEError) as info:
         d.close()
-    assert info.value.offset == len("data: a\n\n")
+    assert info.value.offset == 0
+    d = SSEDecoder()
+    d.feed("data: a\n\n{oops")
+    assert d.close() == []
 
 
-def test_non_strict_ignores_what_is_not_sse() -> None:
-    assert [e.data for e in decode('{"a": 1}\ndata: x\n\n', strict=False)] == ["x"]
+def test_unknown_field_names_are_ignored() -> None:
+    # WHATWG: a field that is not data, event, id or retry is ignored.
+    body = "x-trace: 7\nretry: soon\nfoo\ndata: a\nweird field: 1\n\n"
+    assert datas(body) == ["a"]
+    assert datas("\ufeffunknown: 1\ndata: b\n\n") == ["b"]
+
+
+def test_space_before_data_is_an_unknown_field() -> None:
+    # A real OpenAI-compatible proxy stream has lines like this one: the field name
+    # is " data", so the line is ignored (a browser ignores it too).
+    body = 'data: {"n": 1}\n\n data: {"n": 2}\n\ndata: {"n": 3}\n\n'
+    for cut in range(len(body) + 1):
+        for cut2 in range(cut, len(body) + 1, 7):
+            got = decode(body[:cut], body[cut:cut2], body[cut2:])
+            assert [e.data for e in got] == ['{"n": 1}', '{"n": 3}']
+    assert [e.data for e in decode(" data: x\n\n")] == []
 
 
 # -- the operator ----------------------------------------------------------------

@@ -29,6 +29,7 @@ from streamops.providers import (
     Usage,
     sse_events,
 )
+from streamops.providers._events import EVENT_TYPES
 from streamops.tools import ToolCallAssembler, ToolCallFailed, tool_calls, tool_model
 from tests.helpers import TrackedSource
 
@@ -72,7 +73,14 @@ def call(
 
 
 def run(items: list[Any], tools: Any = TOOLS, **kw: Any) -> list[Any]:
-    return drain(pipe(items, tool_calls(tools, **kw)))
+    """The events of ``items``. A list of provider events is made a stream that ends
+    properly: a ``Finished`` after it, checked to come out last, then left out."""
+    if not all(isinstance(item, EVENT_TYPES) for item in items):
+        return drain(pipe(items, tool_calls(tools, **kw)))  # a body: it has its own end
+    end = Finished("tool_calls")
+    got = drain(pipe([*items, end], tool_calls(tools, **kw)))
+    assert got[-1] is end
+    return got[:-1]
 
 
 def of(kind: type, got: list[Any]) -> list[Any]:
@@ -447,9 +455,11 @@ def test_anthropic_max_tokens_without_block_stop_cuts_the_call_off() -> None:
 
 
 def test_a_stream_that_ends_inside_a_call_fails_it_at_the_end() -> None:
-    got = run(call(0, "stock", ['{"ticker": "A"'], done=False))
-    assert type(got[-1]) is ToolCallFailed
-    assert got[-1].error.arguments == '{"ticker": "A"'
+    # the body just stopped (no Finished): the call fails, then the stream's end says cut
+    got = drain(pipe(call(0, "stock", ['{"ticker": "A"'], done=False), tool_calls(TOOLS)))
+    assert type(got[-2]) is ToolCallFailed
+    assert got[-2].error.arguments == '{"ticker": "A"'
+    assert got[-1] == Finished(None, complete=False)
 
 
 def test_missing_required_arguments_fail_at_the_end() -> None:
@@ -606,7 +616,9 @@ def test_applying_tool_calls_twice_changes_nothing() -> None:
         *call(3, "stock", ['{"ticker": '], complete=False),
     ]
     once = run(items)
-    twice = drain(pipe(items, tool_calls(TOOLS), tool_calls(TOOLS)))
+    end = Finished("tool_calls")
+    twice = drain(pipe([*items, end], tool_calls(TOOLS), tool_calls(TOOLS)))
+    assert twice.pop() is end
     assert [(type(e), getattr(e, "index", None)) for e in twice] == [
         (type(e), getattr(e, "index", None)) for e in once
     ]

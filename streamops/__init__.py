@@ -85,6 +85,7 @@ from .models import partial_model as partial_model
 from .providers import Citation as Citation
 from .providers import Event as ProviderEvent
 from .providers import Finished as Finished
+from .providers import NDJSONDecoder as NDJSONDecoder
 from .providers import ProviderError as ProviderError
 from .providers import ReasoningDelta as ReasoningDelta
 from .providers import ReasoningSignature as ReasoningSignature
@@ -98,9 +99,11 @@ from .providers import TextDelta as TextDelta
 from .providers import ToolCallDelta as ToolCallDelta
 from .providers import ToolCallDone as ToolCallDone
 from .providers import ToolCallStarted as ToolCallStarted
+from .providers import ToolPlanDelta as ToolPlanDelta
 from .providers import Unknown as Unknown
 from .providers import Usage as Usage
 from .providers import events as events
+from .providers import ndjson_events as ndjson_events
 from .providers import sse_events as sse_events
 from .text import INCOMPLETE_LINK as INCOMPLETE_LINK
 from .text import BlockKind as BlockKind
@@ -164,6 +167,7 @@ __all__ = [
     "MessageChunker",
     "ModelHydrator",
     "ModelStream",
+    "NDJSONDecoder",
     "Operator",
     "Pace",
     "Pacer",
@@ -208,6 +212,7 @@ __all__ = [
     "ToolCallError",
     "ToolCallFailed",
     "ToolCallStarted",
+    "ToolPlanDelta",
     "ToolResult",
     "TruncatedOutputError",
     "Unknown",
@@ -235,6 +240,7 @@ __all__ = [
     "markdown_blocks",
     "merge",
     "message_chunks",
+    "ndjson_events",
     "operator",
     "paragraphs",
     "partial",

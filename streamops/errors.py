@@ -332,6 +332,8 @@ class ProviderFormatError(StreamopsError, ValueError):
 
     Attributes:
         payload: the offending item (event data text, or the parsed value).
+        offset: where the problem is in the body (a byte offset), when known.
+        line, column: its 1-based line (of an NDJSON body) and column, when known.
 
     >>> from streamops import drain, events, pipe, sse_events
     >>> try:
@@ -341,9 +343,21 @@ class ProviderFormatError(StreamopsError, ValueError):
     'not json'
     """
 
-    def __init__(self, message: str, *, payload: Any = None, received: Any = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        payload: Any = None,
+        received: Any = "",
+        offset: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         super().__init__(message, received=received)
         self.payload = payload
+        self.offset = offset
+        self.line = line
+        self.column = column
 
 
 class ProviderStreamError(StreamopsError):

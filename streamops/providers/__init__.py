@@ -31,6 +31,7 @@ from ._adapter import Provider as Provider
 from ._adapter import ProviderAdapter as ProviderAdapter
 from ._adapter import detect_provider as detect_provider
 from ._anthropic import AnthropicAdapter as AnthropicAdapter
+from ._cohere import CohereAdapter as CohereAdapter
 from ._events import Citation as Citation
 from ._events import Event as Event
 from ._events import Finished as Finished
@@ -45,10 +46,15 @@ from ._events import TextDelta as TextDelta
 from ._events import ToolCallDelta as ToolCallDelta
 from ._events import ToolCallDone as ToolCallDone
 from ._events import ToolCallStarted as ToolCallStarted
+from ._events import ToolPlanDelta as ToolPlanDelta
 from ._events import Unknown as Unknown
 from ._events import Usage as Usage
 from ._gemini import GeminiAdapter as GeminiAdapter
 from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
+from ._ndjson import MAX_LINE_BYTES as MAX_LINE_BYTES
+from ._ndjson import NDJSONDecoder as NDJSONDecoder
+from ._ndjson import ndjson_events as ndjson_events
+from ._ollama import OllamaAdapter as OllamaAdapter
 from ._openai import OpenAIChatAdapter as OpenAIChatAdapter
 from ._openai import OpenAIResponsesAdapter as OpenAIResponsesAdapter
 from .sse import SSEDecoder as SSEDecoder
@@ -56,12 +62,16 @@ from .sse import SSEEvent as SSEEvent
 from .sse import sse_events as sse_events
 
 __all__ = [
+    "MAX_LINE_BYTES",
     "AnthropicAdapter",
     "Citation",
+    "CohereAdapter",
     "Event",
     "Finished",
     "GeminiAdapter",
     "JSONArrayDecoder",
+    "NDJSONDecoder",
+    "OllamaAdapter",
     "OpenAIChatAdapter",
     "OpenAIResponsesAdapter",
     "Provider",
@@ -82,10 +92,12 @@ __all__ = [
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolPlanDelta",
     "Unknown",
     "Usage",
     "detect_provider",
     "events",
+    "ndjson_events",
     "sse_events",
     "text",
 ]

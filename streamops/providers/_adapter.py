@@ -8,16 +8,21 @@ from typing import Any, Final, Literal, TypeAlias
 from ..errors import ProviderFormatError, StreamopsError
 from ._anthropic import AnthropicAdapter
 from ._base import SKIP, AdapterBase, error_event, read_item
+from ._cohere import COHERE_TYPES, CohereAdapter
 from ._events import EVENT_TYPES, Event
 from ._gemini import GeminiAdapter
 from ._jsonarray import JSONArrayDecoder
+from ._ndjson import NDJSONDecoder
+from ._ollama import OllamaAdapter
 from ._openai import OpenAIChatAdapter, OpenAIResponsesAdapter
 from ._sdk import ROLES
 from .sse import DONE, SSEDecoder, SSEEvent
 
 __all__ = ["ADAPTERS", "Provider", "ProviderAdapter", "detect_provider"]
 
-Provider: TypeAlias = Literal["auto", "openai-chat", "openai-responses", "anthropic", "gemini"]
+Provider: TypeAlias = Literal[
+    "auto", "openai-chat", "openai-responses", "anthropic", "gemini", "ollama", "cohere"
+]
 """The provider names :func:`~streamops.providers.events` accepts."""
 
 ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
@@ -25,6 +30,8 @@ ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
     "openai-responses": OpenAIResponsesAdapter,
     "anthropic": AnthropicAdapter,
     "gemini": GeminiAdapter,
+    "ollama": OllamaAdapter,
+    "cohere": CohereAdapter,
 }
 
 _ANTHROPIC_TYPES: Final = frozenset(
@@ -53,6 +60,11 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
     'openai-responses'
     >>> detect_provider({"candidates": []})
     'gemini'
+    >>> detect_provider({"model": "llama3", "created_at": "2024-05-24T20:26:46Z",
+    ...                  "response": "Hi", "done": False})
+    'ollama'
+    >>> detect_provider({"type": "content-delta", "index": 0, "delta": {}})
+    'cohere'
     >>> detect_provider({"error": {"message": "no"}}) is None
     True
     """
@@ -62,17 +74,27 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
             return "openai-responses"
         if kind in _ANTHROPIC_TYPES:
             return "anthropic"
+        if kind in COHERE_TYPES:
+            return "cohere"
         if kind == "chunk" and "chunk" in payload:
             return "openai-chat"
     if "choices" in payload or payload.get("object") == "chat.completion.chunk":
         return "openai-chat"
     if "candidates" in payload or "usageMetadata" in payload or "promptFeedback" in payload:
         return "gemini"
+    if (
+        isinstance(payload.get("done"), bool)
+        and ("message" in payload or "response" in payload)
+        and ("model" in payload or "created_at" in payload)
+    ):
+        return "ollama"
     if event:
         if event.startswith("response."):
             return "openai-responses"
         if event in _ANTHROPIC_TYPES:
             return "anthropic"
+        if event in COHERE_TYPES:
+            return "cohere"
     return None
 
 
@@ -82,9 +104,10 @@ class ProviderAdapter:
     ``feed(item)`` accepts, item by item:
 
     * raw body chunks (``bytes`` or ``str``): an event stream, decoded with
-      :class:`~streamops.providers.SSEDecoder`, or, if the body starts with
-      ``[``, a streamed JSON array (Gemini without ``alt=sse``), split into its
-      elements as each completes;
+      :class:`~streamops.providers.SSEDecoder`; if the body starts with ``[``,
+      a streamed JSON array (Gemini without ``alt=sse``), split into its
+      elements as each completes; if it starts with ``{``, newline-delimited
+      JSON (Ollama), read with :class:`~streamops.providers.NDJSONDecoder`;
     * :class:`~streamops.providers.SSEEvent` objects (their data is JSON), or
       an SDK's own ``ServerSentEvent``;
     * plain dicts (parsed payloads);
@@ -146,7 +169,7 @@ class ProviderAdapter:
             )
         self._provider = provider
         self._adapter: AdapterBase | None = None if provider == "auto" else ADAPTERS[provider]()
-        self._decoder: SSEDecoder | JSONArrayDecoder | None = None
+        self._decoder: SSEDecoder | JSONArrayDecoder | NDJSONDecoder | None = None
         self._sniffed: list[Any] = []
         self._what = _what  # whose input it is, for a wrong item's TypeError
         # An error found after events of the same chunk: raised by the next call.
@@ -227,17 +250,21 @@ class ProviderAdapter:
     def _feed_raw(self, chunk: bytes | bytearray | memoryview | str) -> list[Event]:
         decoder = self._decoder
         if decoder is None:
-            # Sniff the body: a JSON array, or an event stream?
+            # Sniff the body: a JSON array, NDJSON, or an event stream?
             self._sniffed.append(chunk)
             if isinstance(chunk, str):
-                head: str | bytes = chunk.lstrip(_BLANK_TEXT)
-                array = head[:1] == "["
+                head: str = chunk.lstrip(_BLANK_TEXT)[:1]
             else:
-                head = bytes(chunk).lstrip(_BLANK_BYTES)
-                array = head[:1] == b"["
+                head = bytes(chunk).lstrip(_BLANK_BYTES)[:1].decode("latin-1")
             if not head:
                 return []
-            decoder = self._decoder = JSONArrayDecoder() if array else SSEDecoder()
+            decoder = self._decoder = (
+                JSONArrayDecoder()
+                if head == "["
+                else NDJSONDecoder()
+                if head == "{"
+                else SSEDecoder()
+            )
             chunks, self._sniffed = self._sniffed, []
         else:
             chunks = [chunk]
@@ -259,7 +286,7 @@ class ProviderAdapter:
         for payload in payloads:
             if not isinstance(payload, (Mapping, SSEEvent)):
                 raise ProviderFormatError(
-                    f"expected a JSON object in the array, got {payload!r:.60}",
+                    f"expected a JSON object in the body, got {payload!r:.60}",
                     payload=payload,
                 )
             out.extend(self._feed_item(payload))
@@ -279,7 +306,7 @@ class ProviderAdapter:
         out: list[Event] = []
         decoder = self._decoder
         if decoder is not None and not self.done and self._cut is None:
-            if isinstance(decoder, SSEDecoder) and decoder._error is not None:
+            if isinstance(decoder, (SSEDecoder, NDJSONDecoder)) and decoder._error is not None:
                 raise decoder._error  # found mid-stream, after the events of its chunk
             try:
                 self._decoded(decoder.close(), out)

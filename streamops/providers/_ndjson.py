@@ -217,13 +217,13 @@ class NDJSONDecoder:
                 message = f"line {self._line}"
                 if last:
                     message += " (the last, with no newline: was the body cut off?)"
-                message += f" is not JSON: {exc.msg} at line {self._line}"
+                message += f" is not JSON: {exc.msg.removesuffix(' at')} at line {self._line}"
                 message += f" column {column}: {text.rstrip()[:60]!r}"
                 if text.strip() in ("{", "["):
                     message += " (a pretty-printed JSON document, not NDJSON?)"
                 raise self._fail(
                     message,
-                    text,
+                    text[:-1] if text[-1:] == "\r" else text,
                     start + len(text[: exc.pos].encode("utf-8", "surrogatepass")),
                     column=column,
                     cause=exc,

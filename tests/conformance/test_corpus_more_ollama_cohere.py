@@ -51,13 +51,14 @@ def random_cuts(body: bytes, seed: int) -> list[bytes]:
     return out
 
 
+def _random(seed: int) -> Callable[[dict[str, Any]], list[bytes]]:
+    return lambda record: random_cuts(record["body"], seed)
+
+
 CHUNKINGS: dict[str, Callable[[dict[str, Any]], list[bytes]]] = {
     "whole": lambda record: [record["body"]],
     "per-frame": per_frame,
-    **{
-        f"random-{seed}": (lambda record, seed=seed: random_cuts(record["body"], seed))
-        for seed in (1, 2, 3, 4, 5)
-    },
+    **{f"random-{seed}": _random(seed) for seed in (1, 2, 3, 4, 5)},
 }
 
 

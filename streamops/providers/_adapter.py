@@ -306,7 +306,7 @@ class ProviderAdapter:
         out: list[Event] = []
         decoder = self._decoder
         if decoder is not None and not self.done and self._cut is None:
-            if isinstance(decoder, (SSEDecoder, NDJSONDecoder)) and decoder._error is not None:
+            if decoder._error is not None:
                 raise decoder._error  # found mid-stream, after the events of its chunk
             try:
                 self._decoded(decoder.close(), out)

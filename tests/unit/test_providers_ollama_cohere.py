@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from streamops import drain, pipe
+from streamops import JSONStreamError, drain, pipe
 from streamops.providers import (
     Citation,
     CohereAdapter,
@@ -427,3 +427,20 @@ def test_a_body_cut_inside_its_last_line_reports_then_raises() -> None:
     with pytest.raises(ProviderFormatError, match="was the body cut off") as info:
         adapter.close()  # nothing to report first: the error at once
     assert "Unterminated string starting at line 3 column 280" in str(info.value)
+
+
+def test_a_json_array_error_comes_after_the_elements_before_it_whatever_the_split() -> None:
+    """(found by the NDJSON fuzz test) ``[null\\`` whole raised at once and lost the element
+    the parser had completed; cut after ``null`` the element came out first."""
+    from streamops.providers import JSONArrayDecoder
+
+    for chunks in ([b"[null\\\n"], [b"[null", b"\\\n"], [b"[nu", b"ll\\", b"\n"]):
+        decoder = JSONArrayDecoder()
+        got: list[Any] = []
+        with pytest.raises(JSONStreamError, match="expected ',' or ']'"):
+            for chunk in chunks:
+                got.extend(decoder.feed(chunk))
+            decoder.close()
+        assert got == [None], chunks
+        with pytest.raises(ProviderFormatError, match="expected a JSON object in the body"):
+            read(b"".join(chunks), step=5)

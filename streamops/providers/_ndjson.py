@@ -180,7 +180,7 @@ class NDJSONDecoder:
         """Read the line ``_buf[start:end]`` (without its LF; ``last``: the body ended in
         it); add its value to ``out``."""
         self._line += 1
-        raw = bytes(self._buf[start:end])
+        raw = self._buf[start:end]  # (a copy: _buf changes later)
         body = raw[:-1] if raw[-1:] == b"\r" else raw
         if len(body) > self._max_line:
             raise self._fail(

@@ -116,6 +116,7 @@ from .providers import AWSEventDecoder as AWSEventDecoder
 from .providers import Citation as Citation
 from .providers import Event as ProviderEvent
 from .providers import Finished as Finished
+from .providers import NDJSONDecoder as NDJSONDecoder
 from .providers import ProviderError as ProviderError
 from .providers import ReasoningDelta as ReasoningDelta
 from .providers import ReasoningSignature as ReasoningSignature
@@ -130,11 +131,13 @@ from .providers import ThinkTagSplitter as ThinkTagSplitter
 from .providers import ToolCallDelta as ToolCallDelta
 from .providers import ToolCallDone as ToolCallDone
 from .providers import ToolCallStarted as ToolCallStarted
+from .providers import ToolPlanDelta as ToolPlanDelta
 from .providers import Unknown as Unknown
 from .providers import Usage as Usage
 from .providers import aws_events as aws_events
 from .providers import encode_aws_event as encode_aws_event
 from .providers import events as events
+from .providers import ndjson_events as ndjson_events
 from .providers import sse_events as sse_events
 from .providers import text as text
 from .providers import think_tags as think_tags
@@ -180,6 +183,7 @@ __all__ = [
     "MessageChunker",
     "ModelHydrator",
     "ModelStream",
+    "NDJSONDecoder",
     "Operator",
     "Pace",
     "Pacer",
@@ -225,6 +229,7 @@ __all__ = [
     "ToolCallError",
     "ToolCallFailed",
     "ToolCallStarted",
+    "ToolPlanDelta",
     "ToolResult",
     "TruncatedOutputError",
     "Unknown",
@@ -254,6 +259,7 @@ __all__ = [
     "markdown_blocks",
     "merge",
     "message_chunks",
+    "ndjson_events",
     "operator",
     "paragraphs",
     "partial",

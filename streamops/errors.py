@@ -339,8 +339,9 @@ class ProviderFormatError(StreamopsError, ValueError):
 
     Attributes:
         payload: the offending item (event data text, or the parsed value).
-        offset: the byte offset of the problem in the body, where one is known
-            (the frame of a binary AWS event stream); ``None`` otherwise.
+        offset: where the problem is in the body (a byte offset), when known (the frame
+            of a binary AWS event stream, the line of an NDJSON body).
+        line, column: its 1-based line (of an NDJSON body) and column, when known.
 
     >>> from streamops import drain, events, pipe, sse_events
     >>> try:
@@ -351,11 +352,20 @@ class ProviderFormatError(StreamopsError, ValueError):
     """
 
     def __init__(
-        self, message: str, *, payload: Any = None, offset: int | None = None, received: Any = ""
+        self,
+        message: str,
+        *,
+        payload: Any = None,
+        received: Any = "",
+        offset: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
     ) -> None:
         super().__init__(message, received=received)
         self.payload = payload
         self.offset = offset
+        self.line = line
+        self.column = column
 
 
 class ProviderStreamError(StreamopsError):

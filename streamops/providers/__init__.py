@@ -39,6 +39,7 @@ from ._aws import AWSEventDecoder as AWSEventDecoder
 from ._aws import aws_events as aws_events
 from ._aws import encode_aws_event as encode_aws_event
 from ._bedrock import BedrockAdapter as BedrockAdapter
+from ._cohere import CohereAdapter as CohereAdapter
 from ._ending import OnStop, Reading, TextEnd
 from ._events import Citation as Citation
 from ._events import Event as Event
@@ -54,6 +55,7 @@ from ._events import TextDelta as TextDelta
 from ._events import ToolCallDelta as ToolCallDelta
 from ._events import ToolCallDone as ToolCallDone
 from ._events import ToolCallStarted as ToolCallStarted
+from ._events import ToolPlanDelta as ToolPlanDelta
 from ._events import Unknown as Unknown
 from ._events import Usage as Usage
 from ._gemini import GeminiAdapter as GeminiAdapter
@@ -61,6 +63,10 @@ from ._jsonarray import JSONArrayDecoder as JSONArrayDecoder
 from ._message import MessageProvider as MessageProvider
 from ._message import to_message as to_message
 from ._message import tool_messages as tool_messages
+from ._ndjson import MAX_LINE_BYTES as MAX_LINE_BYTES
+from ._ndjson import NDJSONDecoder as NDJSONDecoder
+from ._ndjson import ndjson_events as ndjson_events
+from ._ollama import OllamaAdapter as OllamaAdapter
 from ._openai import OpenAIChatAdapter as OpenAIChatAdapter
 from ._openai import OpenAIResponsesAdapter as OpenAIResponsesAdapter
 from ._think import ThinkTagSplitter as ThinkTagSplitter
@@ -70,17 +76,21 @@ from .sse import SSEEvent as SSEEvent
 from .sse import sse_events as sse_events
 
 __all__ = [
+    "MAX_LINE_BYTES",
     "AWSEvent",
     "AWSEventDecoder",
     "AnthropicAdapter",
     "BedrockAdapter",
     "Citation",
+    "CohereAdapter",
     "Event",
     "Finished",
     "GeminiAdapter",
     "IncompleteStreamError",
     "JSONArrayDecoder",
     "MessageProvider",
+    "NDJSONDecoder",
+    "OllamaAdapter",
     "OpenAIChatAdapter",
     "OpenAIResponsesAdapter",
     "Provider",
@@ -102,12 +112,14 @@ __all__ = [
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolPlanDelta",
     "Unknown",
     "Usage",
     "aws_events",
     "detect_provider",
     "encode_aws_event",
     "events",
+    "ndjson_events",
     "sse_events",
     "text",
     "think_tags",

@@ -10,9 +10,12 @@ from ._anthropic import AnthropicAdapter
 from ._aws import AWSEvent, AWSEventDecoder
 from ._base import SKIP, AdapterBase, error_event, read_item
 from ._bedrock import BedrockAdapter, is_bedrock_payload
+from ._cohere import COHERE_TYPES, CohereAdapter
 from ._events import EVENT_TYPES, Event, Finished
 from ._gemini import GeminiAdapter
 from ._jsonarray import JSONArrayDecoder
+from ._ndjson import NDJSONDecoder
+from ._ollama import OllamaAdapter
 from ._openai import OpenAIChatAdapter, OpenAIResponsesAdapter
 from ._sdk import ROLES
 from .sse import DONE, SSEDecoder, SSEEvent
@@ -20,7 +23,14 @@ from .sse import DONE, SSEDecoder, SSEEvent
 __all__ = ["ADAPTERS", "Provider", "ProviderAdapter", "detect_provider"]
 
 Provider: TypeAlias = Literal[
-    "auto", "openai-chat", "openai-responses", "anthropic", "gemini", "bedrock"
+    "auto",
+    "openai-chat",
+    "openai-responses",
+    "anthropic",
+    "gemini",
+    "bedrock",
+    "ollama",
+    "cohere",
 ]
 """The provider names :func:`~streamops.providers.events` accepts."""
 
@@ -30,6 +40,8 @@ ADAPTERS: Final[dict[str, type[AdapterBase]]] = {
     "anthropic": AnthropicAdapter,
     "gemini": GeminiAdapter,
     "bedrock": BedrockAdapter,
+    "ollama": OllamaAdapter,
+    "cohere": CohereAdapter,
 }
 
 _ANTHROPIC_TYPES: Final = frozenset(
@@ -63,6 +75,11 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
     'gemini'
     >>> detect_provider({"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hi"}}})
     'bedrock'
+    >>> detect_provider({"model": "llama3", "created_at": "2024-05-24T20:26:46Z",
+    ...                  "response": "Hi", "done": False})
+    'ollama'
+    >>> detect_provider({"type": "content-delta", "index": 0, "delta": {}})
+    'cohere'
     >>> detect_provider({"error": {"message": "no"}}) is None
     True
     """
@@ -72,6 +89,8 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
             return "openai-responses"
         if kind in _ANTHROPIC_TYPES:
             return "anthropic"
+        if kind in COHERE_TYPES:
+            return "cohere"
         if kind == "chunk" and "chunk" in payload:
             return "openai-chat"
     if "choices" in payload or payload.get("object") == "chat.completion.chunk":
@@ -80,11 +99,19 @@ def detect_provider(payload: Mapping[str, Any], event: str | None = None) -> str
         return "gemini"
     if is_bedrock_payload(payload, event):
         return "bedrock"
+    if (
+        isinstance(payload.get("done"), bool)
+        and ("message" in payload or "response" in payload)
+        and ("model" in payload or "created_at" in payload)
+    ):
+        return "ollama"
     if event:
         if event.startswith("response."):
             return "openai-responses"
         if event in _ANTHROPIC_TYPES:
             return "anthropic"
+        if event in COHERE_TYPES:
+            return "cohere"
     return None
 
 
@@ -94,11 +121,13 @@ class ProviderAdapter:
     ``feed(item)`` accepts, item by item:
 
     * raw body chunks (``bytes`` or ``str``): an event stream, decoded with
-      :class:`~streamops.providers.SSEDecoder`, or, if the body starts with
-      ``[``, a streamed JSON array (Gemini without ``alt=sse``), split into its
-      elements as each completes, or, if the bytes start with a control
-      character (or the provider is ``"bedrock"``), a binary AWS event stream
-      decoded with :class:`~streamops.AWSEventDecoder`;
+      :class:`~streamops.providers.SSEDecoder`; if the body starts with ``[``,
+      a streamed JSON array (Gemini without ``alt=sse``), split into its
+      elements as each completes; if it starts with ``{``, newline-delimited
+      JSON (Ollama), read with :class:`~streamops.providers.NDJSONDecoder`;
+      if the bytes start with a control character (or the provider is
+      ``"bedrock"``), a binary AWS event stream decoded with
+      :class:`~streamops.AWSEventDecoder`;
     * :class:`~streamops.AWSEvent` frames;
     * :class:`~streamops.providers.SSEEvent` objects (their data is JSON), or
       an SDK's own ``ServerSentEvent``;
@@ -170,7 +199,9 @@ class ProviderAdapter:
             )
         self._provider = provider
         self._adapter: AdapterBase | None = None if provider == "auto" else ADAPTERS[provider]()
-        self._decoder: SSEDecoder | JSONArrayDecoder | AWSEventDecoder | None = None
+        self._decoder: (
+            SSEDecoder | JSONArrayDecoder | NDJSONDecoder | AWSEventDecoder | None
+        ) = None
         self._sniffed: list[Any] = []
         self._what = _what  # whose input it is, for a wrong item's TypeError
         # An error found after events of the same chunk: raised by the next call.
@@ -273,21 +304,25 @@ class ProviderAdapter:
     def _feed_raw(self, chunk: bytes | bytearray | memoryview | str) -> list[Event]:
         decoder = self._decoder
         if decoder is None:
-            # Sniff the body: a JSON array, or an event stream?
+            # Sniff the body: a JSON array, NDJSON, or an event stream?
             self._sniffed.append(chunk)
             if self._binary():
                 decoder = self._decoder = AWSEventDecoder(_what=self._what)
                 chunks, self._sniffed = self._sniffed, []
-            elif isinstance(chunk, str):
-                head: str | bytes = chunk.lstrip(_BLANK_TEXT)
-                array = head[:1] == "["
             else:
-                head = bytes(chunk).lstrip(_BLANK_BYTES)
-                array = head[:1] == b"["
-            if decoder is None:
+                if isinstance(chunk, str):
+                    head: str = chunk.lstrip(_BLANK_TEXT)[:1]
+                else:
+                    head = bytes(chunk).lstrip(_BLANK_BYTES)[:1].decode("latin-1")
                 if not head:
                     return []
-                decoder = self._decoder = JSONArrayDecoder() if array else SSEDecoder()
+                decoder = self._decoder = (
+                    JSONArrayDecoder()
+                    if head == "["
+                    else NDJSONDecoder()
+                    if head == "{"
+                    else SSEDecoder()
+                )
                 chunks, self._sniffed = self._sniffed, []
         else:
             chunks = [chunk]
@@ -321,7 +356,7 @@ class ProviderAdapter:
         for payload in payloads:
             if not isinstance(payload, (Mapping, SSEEvent, AWSEvent)):
                 raise ProviderFormatError(
-                    f"expected a JSON object in the array, got {payload!r:.60}",
+                    f"expected a JSON object in the body, got {payload!r:.60}",
                     payload=payload,
                 )
             out.extend(self._feed_item(payload))
@@ -341,7 +376,7 @@ class ProviderAdapter:
         out: list[Event] = []
         decoder = self._decoder
         if decoder is not None and not self.done and self._cut is None:
-            if isinstance(decoder, (SSEDecoder, AWSEventDecoder)) and decoder._error is not None:
+            if decoder._error is not None:
                 raise decoder._error  # found mid-stream, after the events of its chunk
             try:
                 self._decoded(decoder.close(), out)

@@ -19,6 +19,7 @@ One vocabulary for every provider (DESIGN.md section 6)::
     ServerToolResult(id, type, content)   the result of a tool the provider ran itself
     ServerToolUpdate(id, type, status)    progress of such a tool (searching, partial image ...)
     Unknown(type, payload)                an event this version does not know, passed through
+    ToolPlanDelta(text)                   a piece of the plan a model states before its tool calls
 
 Every event keeps the provider's own object in ``raw`` (the parsed JSON ``dict``,
 or the SDK's typed object when the input was one). ``raw`` is left out of
@@ -50,6 +51,7 @@ __all__ = [
     "ToolCallDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolPlanDelta",
     "Unknown",
     "Usage",
 ]
@@ -358,6 +360,24 @@ class Unknown:
     raw: Any = field(default=None, repr=False, compare=False)
 
 
+@dataclass(slots=True)
+class ToolPlanDelta:
+    """A fragment of the plan the model states before it calls tools (Cohere ``tool_plan``).
+
+    Neither answer text nor hidden reasoning: Cohere wants it back in the
+    ``tool_plan`` field of the assistant message of the next turn, beside the
+    tool calls it announces, and an application may show it ("I will look up
+    the weather in Berlin"). :func:`~streamops.providers.text` leaves it out.
+
+    >>> ToolPlanDelta("I will use the weather tool.")
+    ToolPlanDelta(text='I will use the weather tool.', choice=0)
+    """
+
+    text: str
+    choice: int = 0
+    raw: Any = field(default=None, repr=False, compare=False)
+
+
 Event: TypeAlias = (
     TextDelta
     | ReasoningDelta
@@ -374,6 +394,7 @@ Event: TypeAlias = (
     | ServerToolResult
     | ServerToolUpdate
     | Unknown
+    | ToolPlanDelta
 )
 """Any provider event."""
 
@@ -393,4 +414,5 @@ EVENT_TYPES: tuple[type, ...] = (
     ServerToolResult,
     ServerToolUpdate,
     Unknown,
+    ToolPlanDelta,
 )

@@ -7,9 +7,10 @@ accumulated text is never re-parsed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import ProviderFormatError
+from ..errors import JSONStreamError, ProviderFormatError
 from ..json._events import EndArray, EndObject, Scalar, StartArray, StartObject
 from ..json._parser import JSONParser
 
@@ -35,19 +36,38 @@ class JSONArrayDecoder:
         ProviderFormatError: the document is not an array.
     """
 
-    __slots__ = ("_parser", "_stack")
+    __slots__ = ("_error", "_parser", "_stack")
 
     def __init__(self) -> None:
         self._parser = JSONParser(lenient=False)
         self._stack: list[Any] = []
+        self._error: JSONStreamError | None = None
 
     def feed(self, chunk: str | bytes) -> list[Any]:
-        """Parse the next chunk; return the elements it completed."""
-        return self._build(self._parser.feed(chunk))
+        """Parse the next chunk; return the elements it completed.
+
+        If the chunk is malformed part-way, the elements completed before the problem
+        are returned and the error is raised by the next call (so they do not depend
+        on where the chunks were cut); with no such elements it is raised at once.
+        """
+        return self._run(self._parser.feed, chunk)
 
     def close(self) -> list[Any]:
         """End the document; raise if the array is unfinished."""
-        return self._build(self._parser.close())
+        return self._run(lambda _: self._parser.close(), None)
+
+    def _run(self, step: Callable[[Any], list[Any]], chunk: Any) -> list[Any]:
+        if self._error is not None:
+            raise self._error
+        try:
+            return self._build(step(chunk))
+        except JSONStreamError as exc:
+            self._error = exc
+            out = self._build(list(exc.events))
+            exc.events = ()
+            if not out:
+                raise
+            return out
 
     def _build(self, events: list[Any]) -> list[Any]:
         out: list[Any] = []

@@ -178,7 +178,7 @@ def test_unknown_payload_and_provider() -> None:
     with pytest.raises(ProviderFormatError, match="cannot tell which provider"):
         adapt({"hello": "world"})
     with pytest.raises(ValueError, match="unknown provider"):
-        ProviderAdapter("cohere")  # type: ignore[arg-type]
+        ProviderAdapter("mistral")  # type: ignore[arg-type]
 
 
 def test_broken_bodies() -> None:

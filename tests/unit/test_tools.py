@@ -653,7 +653,7 @@ def test_bad_options_and_registries_fail_at_once() -> None:
     with pytest.raises(ValueError, match="on_error"):
         tool_calls(TOOLS, on_error="ignore")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown provider"):
-        tool_calls(TOOLS, provider="cohere")  # type: ignore[arg-type]
+        tool_calls(TOOLS, provider="mistral")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="mapping"):
         tool_calls([Weather])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="model type or a callable"):

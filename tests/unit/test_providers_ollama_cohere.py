@@ -162,6 +162,7 @@ def test_ollama_error_line_and_unknown_line() -> None:
             "model runner has unexpectedly stopped",
             body="model runner has unexpectedly stopped",
         ),
+        Finished(None, complete=False),  # no done line: the answer is not whole
     ]
     # auto: an error line before any Ollama line is still an error event
     assert read(ndjson({"error": "model 'x' not found"})) == [

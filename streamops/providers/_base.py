@@ -19,6 +19,7 @@ __all__ = [
     "ToolCallState",
     "dump_nested",
     "error_event",
+    "first_str",
     "int_or_none",
     "parse_arguments",
     "read_item",
@@ -148,6 +149,19 @@ def parse_arguments(arguments: str, *, complete: bool = True) -> Any:
 def int_or_none(value: Any) -> int | None:
     """``value`` if it is an int (not a bool), else ``None``."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def first_str(obj: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``obj[key]`` that is a string, else ``None``.
+
+    >>> first_str({"url": None, "source": "https://a.example"}, "url", "source")
+    'https://a.example'
+    """
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def error_event(error: Any, raw: Any) -> ProviderError:

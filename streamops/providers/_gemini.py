@@ -365,7 +365,9 @@ class GeminiAdapter(AdapterBase):
                 self._function_call(ci, call, raw, out)
             code = part.get("executableCode")
             if isinstance(code, Mapping):
-                args = {k: v for k, v in code.items() if k != "id"}
+                # (language first, as documented, whatever order the SDK dumps them in)
+                args = {k: code[k] for k in ("language", "code") if k in code}
+                args.update((k, v) for k, v in code.items() if k not in args and k != "id")
                 self._server_call(ci, code.get("id"), "code_execution", args, raw, out)
             tool = part.get("toolCall")
             if isinstance(tool, Mapping):

@@ -529,7 +529,7 @@ class OpenAIResponsesAdapter(AdapterBase):
     finished by ``response.function_call_arguments.done`` (or the item's
     ``output_item.done``). Other ``*_call`` items (``web_search_call`` ...) are
     reported at their ``output_item.done`` with the item's other fields as JSON
-    arguments; the ones OpenAI runs itself have ``server=True``.
+    arguments (keys sorted); the ones OpenAI runs itself have ``server=True``.
     ``response.completed`` / ``incomplete`` / ``failed`` give ``Usage`` and
     ``Finished(status)``; an ``error`` event or the failed response's ``error``
     give a ``ProviderError``.
@@ -653,9 +653,9 @@ class OpenAIResponsesAdapter(AdapterBase):
             self._complete(call, item.get(_ARGUMENT_ITEMS[kind][0]), raw, out)
         else:
             fields = {k: v for k, v in item.items() if k not in _NOT_INPUT}
-            self._complete(
-                call, json.dumps(fields, separators=(",", ":"), ensure_ascii=False), raw, out
-            )
+            # (keys sorted: an SDK object dumps its fields in its own order)
+            text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+            self._complete(call, text, raw, out)
 
     def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
         kind = payload.get("type") or event

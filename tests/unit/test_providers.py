@@ -522,7 +522,7 @@ def test_responses_custom_and_mcp_and_builtin_calls() -> None:
             2,
             "ws_1",
             "web_search",
-            '{"action":{"type":"search","query":"q"}}',
+            '{"action":{"query":"q","type":"search"}}',  # (keys sorted)
             {"action": {"type": "search", "query": "q"}},
             server=True,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,3 +66,14 @@ class SDKLikeSource(TrackedSource):
         self.closed += 1
 
     aclose = None  # type: ignore[assignment]
+
+
+def random_cuts(raw: bytes, seed: int, *, most: int = 30) -> list[bytes]:
+    """``raw`` cut at random places (pieces of 1 to ``most`` bytes), the same for a seed."""
+    rng = random.Random(seed)
+    out, i = [], 0
+    while i < len(raw):
+        n = rng.randint(1, most)
+        out.append(raw[i : i + n])
+        i += n
+    return out

@@ -9,7 +9,6 @@ the new events through and run no server-side tool.
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
@@ -37,18 +36,13 @@ from streamops.providers import (
     events,
 )
 from streamops.providers._base import AdapterBase
+from streamops.providers._events import EVENT_TYPES
 from streamops.tools import ToolCallFailed, run_tools, tool_calls
+from tests.helpers import random_cuts
 from tests.vocab_samples import ANTHROPIC, CHAT, GEMINI, RESPONSES, SAMPLES, sse
 
 # Event types new in this vocabulary (the rest were there before).
-NEW = (
-    ReasoningSignature,
-    RedactedReasoning,
-    Citation,
-    ServerToolResult,
-    ServerToolUpdate,
-    Unknown,
-)
+NEW = EVENT_TYPES[EVENT_TYPES.index(ReasoningSignature) :]
 
 
 def run(adapter: AdapterBase, items: list[Any]) -> list[Any]:
@@ -401,16 +395,6 @@ def test_chat_reasoning_details() -> None:
 # -- the same events however the body is split --------------------------------------------
 
 
-def cuts(body: bytes, seed: int) -> list[bytes]:
-    rng = random.Random(seed)
-    out, i = [], 0
-    while i < len(body):
-        n = rng.randint(1, 30)
-        out.append(body[i : i + n])
-        i += n
-    return out
-
-
 @pytest.mark.parametrize("named", [False, True], ids=["data-only", "named"])
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_samples_do_not_depend_on_the_split(name: str, named: bool) -> None:
@@ -420,7 +404,7 @@ def test_samples_do_not_depend_on_the_split(name: str, named: bool) -> None:
     for chunks in (
         [body],
         [body[i : i + 1] for i in range(len(body))],
-        *(cuts(body, s) for s in range(4)),
+        *(random_cuts(body, s) for s in range(4)),
     ):
         assert run(ProviderAdapter("auto"), chunks) == want
 
@@ -430,7 +414,7 @@ def test_samples_do_not_depend_on_the_split(name: str, named: bool) -> None:
 async def test_samples_through_events(name: str) -> None:
     payloads, provider = SAMPLES[name]
     want = run(ProviderAdapter(provider), payloads)  # type: ignore[arg-type]
-    async with pipe(cuts(sse(payloads), 9), events()) as s:
+    async with pipe(random_cuts(sse(payloads), 9), events()) as s:
         assert [e async for e in s] == want
 
 

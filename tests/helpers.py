@@ -77,3 +77,12 @@ def random_cuts(raw: bytes, seed: int, *, most: int = 30) -> list[bytes]:
         out.append(raw[i : i + n])
         i += n
     return out
+
+
+def feed_all(adapter: Any, items: Iterable[Any]) -> list[Any]:
+    """Everything a sync core (``feed`` / ``close``) gives for ``items``."""
+    out: list[Any] = []
+    for item in items:
+        out.extend(adapter.feed(item))
+    out.extend(adapter.close())
+    return out

@@ -35,7 +35,7 @@ from streamops.providers import (
     sse_events,
 )
 from tests.conftest import more_corpus
-from tests.helpers import random_cuts
+from tests.helpers import feed_all, random_cuts
 
 RECORDS = [*more_corpus("anthropic"), *more_corpus("gemini"), *more_corpus("openai-responses")]
 
@@ -72,12 +72,7 @@ _progress = re.compile(
 
 
 def run(chunks: list[Any], provider: str) -> list[Any]:
-    adapter = ProviderAdapter(provider)  # type: ignore[arg-type]
-    out: list[Any] = []
-    for chunk in chunks:
-        out.extend(adapter.feed(chunk))
-    out.extend(adapter.close())
-    return out
+    return feed_all(ProviderAdapter(provider), chunks)  # type: ignore[arg-type]
 
 
 def of(kind: type, got: list[Any]) -> list[Any]:

@@ -35,22 +35,16 @@ from streamops.providers import (
     Usage,
     events,
 )
-from streamops.providers._base import AdapterBase
 from streamops.providers._events import EVENT_TYPES
 from streamops.tools import ToolCallFailed, run_tools, tool_calls
-from tests.helpers import random_cuts
+from tests.helpers import feed_all, random_cuts
 from tests.vocab_samples import ANTHROPIC, CHAT, GEMINI, RESPONSES, SAMPLES, sse
 
 # Event types new in this vocabulary (the rest were there before).
 NEW = EVENT_TYPES[EVENT_TYPES.index(ReasoningSignature) :]
 
 
-def run(adapter: AdapterBase, items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        out.extend(adapter.feed(item))
-    out.extend(adapter.close())
-    return out
+run = feed_all
 
 
 def server_call(index: int, id: str | None, name: str, arguments: str) -> list[Any]:

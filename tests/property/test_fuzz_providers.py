@@ -1,5 +1,6 @@
 """A standing fuzz target for the SSE decoder, the provider adapters and tool-call assembly:
-recorded provider bodies, mutated (bytes flipped, deleted or inserted, truncated at any
+recorded provider bodies and the samples of ``tests/vocab_samples.py`` (every kind of
+event), mutated (bytes flipped, deleted or inserted, truncated at any
 byte, lines duplicated, events reordered) and cut anywhere.
 
 Whatever the input:
@@ -28,14 +29,14 @@ from streamops import JSONStreamError, StreamopsError
 from streamops.providers import ToolCallDone
 from streamops.tools import ToolCallAssembler, ToolCallFailed
 from tests.conftest import CORPUS
+from tests.vocab_samples import SAMPLES, sse
 
 
 def _bodies() -> dict[str, tuple[bytes, str]]:
-    """The recorded SSE bodies with tool calls: name -> (body, provider)."""
+    """The recorded SSE bodies with tool calls, and the vocabulary samples: name -> (body,
+    provider)."""
     out: dict[str, tuple[bytes, str]] = {}
-    if not CORPUS.is_dir():
-        return out
-    for path in sorted(CORPUS.glob("*.json")):
+    for path in sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else ():
         if path.name == "index.json":
             continue
         case = json.loads(path.read_text(encoding="utf-8"))
@@ -46,6 +47,12 @@ def _bodies() -> dict[str, tuple[bytes, str]]:
         if provider not in ("openai-chat", "openai-responses", "anthropic", "gemini"):
             continue  # (a JSON-array body is the JSON parser's, fuzzed with it)
         out[path.stem] = (raw.encode("utf-8"), provider)
+    # The project's own samples of the whole vocabulary (signatures, redacted reasoning,
+    # citations, server-side tools and their progress, unknown types), with and without
+    # SSE event names.
+    for name, (payloads, provider) in SAMPLES.items():
+        out[f"vocab-{name}"] = (sse(payloads), provider)
+        out[f"vocab-{name}-named"] = (sse(payloads, named=True), provider)
     return out
 
 

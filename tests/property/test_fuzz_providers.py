@@ -182,3 +182,57 @@ def test_no_call_completes_on_a_prefix(data: st.DataObject, name: str) -> None:
         if type(e) is ToolCallDone and e.complete:  # (a server call's passes, marked cut off)
             assert (e.choice, e.index, e.id, e.name, e.arguments) in done
     check_outcome((events, None))
+
+
+# -- the vocabulary samples with values of any JSON shape -----------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a payload (a key of a dict, an index of a list)."""
+    out = []
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in items:
+        out.append((*path, key))
+        out.extend(_paths(child, (*path, key)))
+    return out
+
+
+@st.composite
+def reshaped(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A vocabulary sample whose payloads have a few values replaced by any JSON value
+    (a citation that is a list, a signature that is a number, a part that is null ...)."""
+    payloads, provider = SAMPLES[draw(st.sampled_from(sorted(SAMPLES)))]
+    payloads = json.loads(json.dumps(payloads))
+    for _ in range(draw(st.integers(1, 4))):
+        payload = payloads[draw(st.integers(0, len(payloads) - 1))]
+        paths = _paths(payload)
+        *parents, key = paths[draw(st.integers(0, len(paths) - 1))]
+        node = payload
+        for part in parents:
+            node = node[part]
+        node[key] = draw(_json)
+    return sse(payloads), provider
+
+
+@given(case=reshaped(), points=st.lists(st.integers(0, 20_000), max_size=8))
+def test_reshaped_vocabulary_gives_library_errors_and_does_not_depend_on_the_split(
+    case: tuple[bytes, str], points: list[int]
+) -> None:
+    data, provider = case
+    whole = run([data], provider)
+    check_outcome(whole)
+    assert run(split(data, points), provider) == whole

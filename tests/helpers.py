@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,3 +66,23 @@ class SDKLikeSource(TrackedSource):
         self.closed += 1
 
     aclose = None  # type: ignore[assignment]
+
+
+def random_cuts(raw: bytes, seed: int, *, most: int = 30) -> list[bytes]:
+    """``raw`` cut at random places (pieces of 1 to ``most`` bytes), the same for a seed."""
+    rng = random.Random(seed)
+    out, i = [], 0
+    while i < len(raw):
+        n = rng.randint(1, most)
+        out.append(raw[i : i + n])
+        i += n
+    return out
+
+
+def feed_all(adapter: Any, items: Iterable[Any]) -> list[Any]:
+    """Everything a sync core (``feed`` / ``close``) gives for ``items``."""
+    out: list[Any] = []
+    for item in items:
+        out.extend(adapter.feed(item))
+    out.extend(adapter.close())
+    return out

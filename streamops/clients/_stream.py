@@ -211,7 +211,8 @@ class ModelStream(Stream[T_co], Generic[T_co, R_co]):
                     if event.index == tool_index:
                         piece = event.text
                 elif isinstance(event, ToolCallStarted):
-                    if request.tool is not None and event.name == request.tool:
+                    # (a call the provider runs itself is never the answer, whatever its name)
+                    if request.tool is not None and event.name == request.tool and not event.server:
                         tool_index = event.index
                         call_id[0] = event.id
                 elif isinstance(event, Usage):

@@ -7,14 +7,59 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, FastPath, ToolCallState, error_event, input_tokens, int_or_none
-from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from ._base import (
+    AdapterBase,
+    FastPath,
+    ToolCallState,
+    error_event,
+    first_str,
+    input_tokens,
+    int_or_none,
+)
+from ._events import (
+    Citation,
+    Event,
+    Finished,
+    ReasoningDelta,
+    ReasoningSignature,
+    RedactedReasoning,
+    ServerToolResult,
+    TextDelta,
+    Unknown,
+    Usage,
+)
 from ._sdk import ROLES, sdk_role
 
 __all__ = ["AnthropicAdapter"]
 
 # Content blocks that are tool calls; all but ``tool_use`` run on Anthropic's side.
 _TOOL_BLOCKS: Final = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+# Event types that need no event of their own: ``ping`` carries nothing; the others are
+# the derived events of the SDK's ``messages.stream()`` helper (given as dicts), which
+# repeat what the raw events said.
+_QUIET: Final = frozenset({"ping", "text", "input_json", "citation", "thinking", "signature"})
+
+
+def citation_event(citation: Any, raw: Any) -> Citation:
+    """A :class:`Citation` from an Anthropic citation object (``char_location``,
+    ``page_location``, ``content_block_location``, ``web_search_result_location``,
+    ``search_result_location``): ``url`` (or a search result's ``source``), ``title``
+    (or ``document_title``), ``cited_text``.
+
+    >>> citation_event({"type": "web_search_result_location", "url": "https://a.example",
+    ...                 "title": "A", "cited_text": "It is so."}, None)
+    Citation(url='https://a.example', title='A', text='It is so.', choice=0)
+    """
+    if not isinstance(citation, Mapping):
+        return Citation(data=citation, raw=raw)
+    return Citation(
+        first_str(citation, "url", "source"),
+        first_str(citation, "title", "document_title"),
+        first_str(citation, "cited_text"),
+        0,
+        citation,
+        raw,
+    )
 
 
 def _anthropic_usage(usage: dict[str, Any], raw: Any) -> Usage:
@@ -45,8 +90,22 @@ class AnthropicAdapter(AdapterBase):
     ``ProviderError``. The stream has ended (:attr:`ended`) at ``message_stop``
     or at a ``message_delta`` with a ``stop_reason`` (after which the answer is
     whole); a body cut before both ends with ``Finished(None, complete=False)``.
-    ``ping`` events and the derived events of the SDK's
-    ``messages.stream()`` helper (``text``, ``input_json`` ...) are ignored.
+
+    The rest of the vocabulary: ``signature_delta`` gives a
+    ``ReasoningSignature`` (after the thinking it signs; a ``thinking`` block
+    whose start already carries a non-empty ``signature`` gives it at the
+    block's ``content_block_stop``); a ``redacted_thinking`` block a
+    ``RedactedReasoning(data)``; ``citations_delta`` (and the ``citations`` of a
+    text block's start) a ``Citation`` each; every ``*_tool_result`` block
+    (``web_search_tool_result``, ``web_fetch_tool_result``,
+    ``code_execution_tool_result``, ``bash_code_execution_tool_result``,
+    ``text_editor_code_execution_tool_result``, ``mcp_tool_result`` ...) a
+    ``ServerToolResult(tool_use_id, block type, content)``. Event, block and
+    delta types this version does not know give ``Unknown`` (the type, and the
+    whole event as ``payload``). ``ping`` events (they carry nothing) and the
+    derived events of the SDK's ``messages.stream()`` helper (``text``,
+    ``input_json``, ``citation``, ``signature`` ..., which repeat the raw events)
+    are ignored.
 
     >>> a = AnthropicAdapter()
     >>> a.feed({"type": "content_block_start", "index": 0,
@@ -60,13 +119,22 @@ class AnthropicAdapter(AdapterBase):
                   choice=0, server=False, complete=True)]
     """
 
-    __slots__ = ("_blocks", "_ended", "_finished", "_initial", "_usage", "_usage_sent")
+    __slots__ = (
+        "_blocks",
+        "_ended",
+        "_finished",
+        "_initial",
+        "_signatures",
+        "_usage",
+        "_usage_sent",
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self._blocks: dict[int, ToolCallState] = {}
         self._ended: set[str] = set()  # the ids of the calls finished
         self._initial: dict[int, str] = {}
+        self._signatures: dict[int, str] = {}  # a thinking block's signature sent at its start
         self._usage: dict[str, Any] = {}
         self._usage_sent = False
         self._finished = False
@@ -99,6 +167,14 @@ class AnthropicAdapter(AdapterBase):
                 thought = delta.get("thinking")
                 if thought and isinstance(thought, str):
                     out.append(ReasoningDelta(thought, 0, raw))
+            elif dkind == "signature_delta":
+                signature = delta.get("signature")
+                if signature and isinstance(signature, str):
+                    out.append(ReasoningSignature(signature, 0, raw))
+            elif dkind == "citations_delta":
+                out.append(citation_event(delta.get("citation"), raw))
+            else:
+                out.append(Unknown(dkind if isinstance(dkind, str) else "", payload, raw))
         elif kind == "content_block_start":
             self._block_start(payload, raw, out)
         elif kind == "content_block_stop":
@@ -106,8 +182,13 @@ class AnthropicAdapter(AdapterBase):
             call = self._blocks.pop(index, None) if isinstance(index, int) else None
             if call is not None:
                 self._finish(call, raw, out, complete=True)
+            elif self._signatures and isinstance(index, int):
+                signature = self._signatures.pop(index, None)
+                if signature is not None:
+                    out.append(ReasoningSignature(signature, 0, raw))
         elif kind == "message_delta":
             self._close_blocks(raw, out)
+            self._flush_signatures(raw, out)
             usage = payload.get("usage")
             if isinstance(usage, Mapping):
                 self._usage.update((k, v) for k, v in usage.items() if v is not None)
@@ -128,9 +209,12 @@ class AnthropicAdapter(AdapterBase):
         elif kind == "message_stop":
             self.ended = True
             self._close_blocks(raw, out)
+            self._flush_signatures(raw, out)
         elif kind == "error":
             error = payload.get("error")
             out.append(error_event(error if isinstance(error, Mapping) else payload, raw))
+        elif kind not in _QUIET:
+            out.append(Unknown(kind if isinstance(kind, str) else "", payload, raw))
         return out
 
     def _block_start(self, payload: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
@@ -143,10 +227,32 @@ class AnthropicAdapter(AdapterBase):
             text = block.get("text")
             if text and isinstance(text, str):
                 out.append(TextDelta(text, 0, raw))
+            citations = block.get("citations")
+            if citations and isinstance(citations, list):
+                out.extend(citation_event(c, raw) for c in citations)
         elif kind == "thinking":
             thought = block.get("thinking")
             if thought and isinstance(thought, str):
                 out.append(ReasoningDelta(thought, 0, raw))
+            signature = block.get("signature")
+            if signature and isinstance(signature, str):
+                # Sent after the block's thinking (at its content_block_stop), as a
+                # signature_delta would be.
+                self._signatures[index] = signature
+        elif kind == "redacted_thinking":
+            data = block.get("data")
+            out.append(RedactedReasoning(data if isinstance(data, str) else "", 0, raw))
+        elif isinstance(kind, str) and kind.endswith("_tool_result"):
+            call_id = block.get("tool_use_id")
+            out.append(
+                ServerToolResult(
+                    call_id if isinstance(call_id, str) else None,
+                    kind,
+                    block.get("content"),
+                    0,
+                    raw,
+                )
+            )
         elif kind in _TOOL_BLOCKS:
             call_id = block.get("id")
             if not isinstance(call_id, str):
@@ -168,6 +274,14 @@ class AnthropicAdapter(AdapterBase):
             if given:  # an input sent whole at the start (no input_json_delta follows)
                 self._initial[index] = json.dumps(given, separators=(",", ":"), ensure_ascii=False)
             out.append(call.started(raw))
+        else:
+            out.append(Unknown(kind if isinstance(kind, str) else "", payload, raw))
+
+    def _flush_signatures(self, raw: Any, out: list[Event]) -> None:
+        """The signatures of thinking blocks that never stopped (a cut stream)."""
+        if self._signatures:
+            out.extend(ReasoningSignature(sig, 0, raw) for sig in self._signatures.values())
+            self._signatures.clear()
 
     def _finish(self, call: ToolCallState, raw: Any, out: list[Event], *, complete: bool) -> None:
         if call.id is not None:
@@ -187,6 +301,7 @@ class AnthropicAdapter(AdapterBase):
         ``message_start`` if no ``message_delta`` ever reported the final one."""
         out: list[Event] = []
         self._close_blocks(None, out)
+        self._flush_signatures(None, out)
         if self._usage and not self._usage_sent:
             self._usage_sent = True
             out.append(_anthropic_usage(dict(self._usage), None))

@@ -28,6 +28,7 @@ __all__ = [
     "cut_markers",
     "dump_nested",
     "error_event",
+    "first_str",
     "input_tokens",
     "int_or_none",
     "is_cut",
@@ -232,6 +233,17 @@ def input_tokens(usage: Mapping[str, Any], key: str, *cached: str) -> int | None
         for name in cached:
             base += int_or_none(usage.get(name)) or 0
     return base
+def first_str(obj: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``obj[key]`` that is a string, else ``None``.
+
+    >>> first_str({"url": None, "source": "https://a.example"}, "url", "source")
+    'https://a.example'
+    """
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def error_event(error: Any, raw: Any) -> ProviderError:

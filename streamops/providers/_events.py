@@ -245,10 +245,14 @@ class ProviderError:
 class ReasoningSignature:
     """An opaque signature over the reasoning (or the tool call) just before it.
 
-    Anthropic ``signature_delta`` (ends a ``thinking`` block), Gemini
-    ``thoughtSignature`` (on any part, even an otherwise empty one), Bedrock
-    ``reasoningContent.signature``. It must go back to the provider with the
-    content it signs in the next request (see :func:`~streamops.to_message`).
+    Anthropic ``signature_delta`` (ends a ``thinking`` block; a ``thinking``
+    block whose start carries its signature gives it at the block's end),
+    Gemini ``thoughtSignature`` (on any part, even an otherwise empty one: it
+    comes right after that part's events, so it belongs to the text, thought or
+    function call before it), OpenRouter ``reasoning_details[].signature``,
+    Bedrock ``reasoningContent.signature``. It comes right after the events of
+    the content it signs, and must go back to the provider with that content in
+    the next request (see :func:`~streamops.to_message`).
 
     >>> ReasoningSignature("EqQBCkgIARABGAIiQ...")
     ReasoningSignature(signature='EqQBCkgIARABGAIiQ...', choice=0)
@@ -280,11 +284,17 @@ class RedactedReasoning:
 class Citation:
     """A source the answer cites.
 
-    Anthropic ``citations_delta``, Responses ``output_text.annotation.added``,
-    Gemini ``groundingMetadata`` / ``citationMetadata``, Bedrock ``citation``,
-    Cohere ``citation-start``. ``url``, ``title`` and ``text`` (the cited
-    text) are filled where the provider gives them; ``data`` is the provider's
-    own citation object.
+    Anthropic ``citations_delta`` (``url``, or a search result's ``source``;
+    ``title`` or ``document_title``; ``text`` the ``cited_text``), Responses
+    ``output_text.annotation.added`` (``url`` / ``title`` of a
+    ``url_citation``; a file citation's ``filename`` as ``title``), Gemini
+    ``groundingMetadata`` / ``citationMetadata`` (one per source, each once
+    although Gemini repeats the metadata: a grounding chunk's ``uri`` / ``title``,
+    ``text`` a retrieved context's text; ``data`` holds the chunk and the
+    ``groundingSupports`` that point at it), Bedrock ``citation``, Cohere
+    ``citation-start``. ``url``, ``title`` and ``text`` (the text of the
+    source that is cited) are filled where the provider gives them; ``data``
+    is the provider's own citation object.
 
     >>> Citation(url="https://example.com", title="Example")
     Citation(url='https://example.com', title='Example', text=None, choice=0)
@@ -306,9 +316,14 @@ class ServerToolResult:
     ``code_execution_tool_result`` (and every other ``*_tool_result`` block),
     Responses hosted-tool items when done (``web_search_call``,
     ``file_search_call``, ``code_interpreter_call``, ``image_generation_call``,
-    ``mcp_call`` ...), Gemini ``codeExecutionResult``. ``id`` is the id of the
-    call it answers (as in :class:`ToolCallStarted`) where there is one,
-    ``type`` the provider's block / item type, ``content`` its result.
+    ``mcp_call``, ``mcp_list_tools``: ``content`` is the whole done item),
+    Gemini ``codeExecutionResult`` / ``toolResponse`` parts (``content`` is
+    that object: ``outcome`` and ``output``). ``id`` is the id of the call it
+    answers (as in :class:`ToolCallStarted`) where there is one (Gemini's code
+    execution has none), ``type`` the provider's block / item / part type,
+    ``content`` its result. The call itself came before as
+    ``ToolCallStarted`` / ``ToolCallDone`` with ``server=True``; there is
+    nothing for the caller to run.
 
     >>> ServerToolResult("srvtoolu_1", "web_search_tool_result", [])
     ServerToolResult(id='srvtoolu_1', type='web_search_tool_result', content=[], choice=0)
@@ -328,8 +343,13 @@ class ServerToolUpdate:
     Responses ``web_search_call.searching``, ``file_search_call.in_progress``,
     ``code_interpreter_call_code.delta`` (``data`` is the code fragment),
     ``image_generation_call.partial_image`` (``data`` is the base64 image),
-    ``mcp_call.in_progress`` ... ``status`` is the last part of the provider's
-    event type (``"searching"``, ``"delta"``, ``"partial_image"``).
+    ``mcp_call.in_progress``, ``mcp_list_tools.completed`` ... ``id`` is the
+    item's id, ``type`` the item type (``"code_interpreter_call"`` for the
+    ``code_interpreter_call_code`` events too), ``status`` the last part of
+    the provider's event type (``"searching"``, ``"delta"``, ``"done"``,
+    ``"partial_image"``), ``data`` the code fragment (``.delta``), the whole
+    code (``code_interpreter_call_code.done``), the base64 image
+    (``partial_image``), else ``None``.
 
     >>> ServerToolUpdate("ws_1", "web_search_call", "searching")
     ServerToolUpdate(id='ws_1', type='web_search_call', status='searching', data=None, choice=0)
@@ -348,8 +368,12 @@ class Unknown:
     """An event this version of streamops does not know, passed through unchanged.
 
     Providers add event types; a new one is neither dropped nor an error.
-    ``type`` is the provider's event / block type (or SSE event name), and
-    ``payload`` the parsed payload.
+    ``type`` is the provider's event type (or SSE event name), or the type of
+    the unknown block / delta / output item inside a known event (Anthropic,
+    Responses; ``payload`` is then the whole event), the key of an unknown part
+    kind (Gemini ``inlineData`` ...; ``payload`` is the part), or the type of
+    an unknown ``reasoning_details`` entry (OpenRouter; ``payload`` is the
+    entry). From an SDK object, ``payload`` is the SDK's dump of it.
 
     >>> Unknown("response.future_thing", {"type": "response.future_thing"})
     Unknown(type='response.future_thing', payload={'type': 'response.future_thing'})

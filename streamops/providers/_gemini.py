@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from ..errors import ProviderFormatError
-from ._base import AdapterBase, ToolCallState, cut_markers, error_event, int_or_none
-from ._events import Event, Finished, ReasoningDelta, TextDelta, Usage
+from ._base import AdapterBase, ToolCallState, cut_markers, error_event, first_str, int_or_none
+from ._events import (
+    Citation,
+    Event,
+    Finished,
+    ReasoningDelta,
+    ReasoningSignature,
+    ServerToolResult,
+    TextDelta,
+    Unknown,
+    Usage,
+)
 
 __all__ = ["GeminiAdapter"]
 
@@ -17,6 +28,37 @@ _segment = re.compile(
     r"""\.([^.\[\]]+)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\]"""
 ).match
 _VALUE_KEYS: Final = ("stringValue", "numberValue", "boolValue", "nullValue")
+# The keys of a part this adapter reads or that describe the part (not content of their
+# own); any other key (``inlineData``, ``fileData`` ...) is a kind of part given as Unknown.
+_PART_KEYS: Final = frozenset(
+    {
+        "text",
+        "thought",
+        "thoughtSignature",
+        "functionCall",
+        "executableCode",
+        "codeExecutionResult",
+        "toolCall",
+        "toolResponse",
+        "partMetadata",
+        "videoMetadata",
+        "mediaResolution",
+    }
+)
+# Server-side results in a part: the part key, and the server call it answers.
+_RESULT_KEYS: Final = ("codeExecutionResult", "toolResponse")
+
+
+def _key(value: Any) -> str:
+    """A value's canonical JSON: what tells a repeated citation source from a new one."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+def _signature(value: Any) -> str | None:
+    """A ``thoughtSignature``: base64 text (the google-genai SDK holds it as bytes)."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii") if value else None
+    return value if value and isinstance(value, str) else None
 
 
 def _compact(value: Any) -> str:
@@ -227,6 +269,25 @@ class GeminiAdapter(AdapterBase):
     its ``finishReason`` (or the prompt was blocked); a body cut before that ends
     with ``Finished(None, choice, complete=False)`` per unfinished candidate.
 
+    The rest of the vocabulary: a ``thoughtSignature`` on any part (text,
+    thought, function call, or a part otherwise empty) gives a
+    ``ReasoningSignature`` right after that part's events (base64 text, as on
+    the wire, also when the google-genai SDK holds it as bytes). An
+    ``executableCode`` part is a call Gemini runs itself: ``ToolCallStarted`` /
+    ``ToolCallDelta`` / ``ToolCallDone`` with ``server=True``, the name
+    ``"code_execution"`` and the arguments ``{"language", "code"}``; a
+    ``codeExecutionResult`` part gives ``ServerToolResult(id, "codeExecutionResult",
+    {"outcome", "output"})``; the built-in tool parts ``toolCall`` /
+    ``toolResponse`` likewise (the name is the ``toolType``). Citations: one
+    ``Citation`` per source, each once per candidate although Gemini repeats the
+    metadata on later chunks: a ``groundingMetadata.groundingChunks`` entry
+    (``url`` / ``title`` of its ``web`` / ``retrievedContext`` / ``maps`` source,
+    ``text`` a retrieved context's text; ``data`` holds the chunk and the
+    ``groundingSupports`` that point at it in that chunk of the stream), a
+    ``citationMetadata.citations`` (or ``citationSources``) entry (``url``,
+    ``title``; ``data`` the entry). A part of another kind (``inlineData``,
+    ``fileData`` ...) gives ``Unknown(part key, part)``.
+
     >>> a = GeminiAdapter()
     >>> a.feed({"candidates": [{"content": {"parts": [
     ...     {"functionCall": {"name": "f", "args": {"x": 1}}}]}}]})
@@ -236,7 +297,16 @@ class GeminiAdapter(AdapterBase):
                   choice=0, server=False, complete=True)]
     """
 
-    __slots__ = ("_finished", "_next", "_open", "_started", "_usage", "_usage_raw", "_usage_sent")
+    __slots__ = (
+        "_cited",
+        "_finished",
+        "_next",
+        "_open",
+        "_started",
+        "_usage",
+        "_usage_raw",
+        "_usage_sent",
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -244,6 +314,7 @@ class GeminiAdapter(AdapterBase):
         self._open: dict[int, _GeminiCall] = {}
         self._next: dict[int, int] = {}
         self._finished: set[int] = set()
+        self._cited: set[tuple[int, str]] = set()  # (candidate, source) of each citation sent
         self._usage: Mapping[str, Any] | None = None
         self._usage_raw: Any = None
         self._usage_sent: Mapping[str, Any] | None = None
@@ -267,6 +338,8 @@ class GeminiAdapter(AdapterBase):
                 parts = content.get("parts") if isinstance(content, Mapping) else None
                 if parts:
                     self._parts(ci, parts, raw, out)
+                if "groundingMetadata" in candidate or "citationMetadata" in candidate:
+                    self._citations(ci, candidate, raw, out)
                 reason = candidate.get("finishReason")
                 if reason and ci not in self._finished:
                     self._finished.add(ci)
@@ -301,9 +374,103 @@ class GeminiAdapter(AdapterBase):
                     out.append(ReasoningDelta(text, ci, raw))
                 else:
                     out.append(TextDelta(text, ci, raw))
+            if len(part) == 1 and text is not None:
+                continue  # the common part: text alone
             call = part.get("functionCall")
             if isinstance(call, Mapping):
                 self._function_call(ci, call, raw, out)
+            code = part.get("executableCode")
+            if isinstance(code, Mapping):
+                # (language first, as documented, whatever order the SDK dumps them in)
+                args = {k: code[k] for k in ("language", "code") if k in code}
+                args.update((k, v) for k, v in code.items() if k not in args and k != "id")
+                self._server_call(ci, code.get("id"), "code_execution", args, raw, out)
+            tool = part.get("toolCall")
+            if isinstance(tool, Mapping):
+                name = tool.get("toolType")
+                given = tool.get("args")
+                self._server_call(
+                    ci,
+                    tool.get("id"),
+                    name if isinstance(name, str) else "",
+                    given if isinstance(given, Mapping) else {},
+                    raw,
+                    out,
+                )
+            for key in _RESULT_KEYS:
+                result = part.get(key)
+                if isinstance(result, Mapping):
+                    out.append(ServerToolResult(first_str(result, "id"), key, result, ci, raw))
+            if not _PART_KEYS.issuperset(part):
+                out.extend(Unknown(k, part, raw) for k in part if k not in _PART_KEYS)
+            signature = _signature(part.get("thoughtSignature"))
+            if signature is not None:
+                out.append(ReasoningSignature(signature, ci, raw))
+
+    def _server_call(
+        self,
+        ci: int,
+        call_id: Any,
+        name: str,
+        args: Mapping[str, Any],
+        raw: Any,
+        out: list[Event],
+    ) -> None:
+        """A call Gemini runs itself (code execution, a built-in tool), sent whole."""
+        if ci in self._open:  # a new call starts: the open one is over
+            self._end_call(ci, raw, out, complete=True)
+        index = self._next.get(ci, 0)
+        self._next[ci] = index + 1
+        call = ToolCallState(
+            index, call_id if isinstance(call_id, str) else None, name, choice=ci, server=True
+        )
+        text = _compact(args)
+        out.append(call.started(raw))
+        out.append(call.delta(text, raw))
+        out.append(call.finish(raw, arguments=text))
+
+    def _citations(self, ci: int, candidate: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
+        """One ``Citation`` per source of the candidate's grounding and citation metadata,
+        each once (Gemini repeats the metadata on later chunks)."""
+        seen = self._cited
+        grounding = candidate.get("groundingMetadata")
+        if isinstance(grounding, Mapping):
+            chunks = grounding.get("groundingChunks")
+            supports = grounding.get("groundingSupports")
+            if not isinstance(supports, list):
+                supports = []
+            for i, chunk in enumerate(chunks if isinstance(chunks, list) else ()):
+                if not isinstance(chunk, Mapping):
+                    continue
+                key = (ci, _key(chunk))
+                if key in seen:
+                    continue
+                seen.add(key)
+                source = next((v for v in chunk.values() if isinstance(v, Mapping)), {})
+                cited = [
+                    s
+                    for s in supports
+                    if isinstance(s, Mapping)
+                    and isinstance(s.get("groundingChunkIndices"), list)
+                    and i in s["groundingChunkIndices"]
+                ]
+                data = {"groundingChunk": chunk, "groundingSupports": cited}
+                url = first_str(source, "uri", "url")
+                title = first_str(source, "title")
+                out.append(Citation(url, title, first_str(source, "text"), ci, data, raw))
+        metadata = candidate.get("citationMetadata")
+        if isinstance(metadata, Mapping):
+            sources = metadata.get("citations")
+            if sources is None:
+                sources = metadata.get("citationSources")
+            for source in sources if isinstance(sources, list) else ():
+                if not isinstance(source, Mapping):
+                    continue
+                key = (ci, _key(source))
+                if key not in seen:
+                    seen.add(key)
+                    url = first_str(source, "uri", "url")
+                    out.append(Citation(url, first_str(source, "title"), None, ci, source, raw))
 
     def _function_call(self, ci: int, fc: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
         name = fc.get("name")

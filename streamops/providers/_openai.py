@@ -14,14 +14,21 @@ from ._base import (
     cut_markers,
     dump_nested,
     error_event,
+    first_str,
     int_or_none,
 )
 from ._events import (
+    Citation,
     Event,
     Finished,
     ReasoningDelta,
+    ReasoningSignature,
+    RedactedReasoning,
     Refusal,
+    ServerToolResult,
+    ServerToolUpdate,
     TextDelta,
+    Unknown,
     Usage,
 )
 from ._sdk import accepted, extra_keys, sdk_role
@@ -87,7 +94,13 @@ class OpenAIChatAdapter(AdapterBase):
     Handles every choice of ``n > 1`` (events carry ``choice``), ``refusal``
     deltas, the usage-only last chunk of ``stream_options.include_usage``, and
     the quirks of OpenAI-compatible servers: ``reasoning_content`` (DeepSeek) and
-    ``reasoning`` (OpenRouter, Groq) deltas, ``content`` given as a list of typed
+    ``reasoning`` (OpenRouter, Groq) deltas, OpenRouter's ``reasoning_details``
+    (a ``reasoning.text`` / ``reasoning.summary`` detail's ``signature`` gives a
+    ``ReasoningSignature`` after the reasoning it signs, a ``reasoning.encrypted``
+    detail's ``data`` a ``RedactedReasoning``; their text repeats ``reasoning`` and
+    gives a ``ReasoningDelta`` only in a delta without ``reasoning``; a detail
+    without ``type`` is read as ``reasoning.text``, one of another type gives
+    ``Unknown``), ``content`` given as a list of typed
     parts (Mistral ``text`` / ``thinking``), Groq's ``x_groq.usage``, an in-band
     ``error`` object in a chunk or an ``event: error`` event, and a
     ``finish_reason`` repeated on several chunks (reported once).
@@ -168,8 +181,13 @@ class OpenAIChatAdapter(AdapterBase):
 
     def _delta(self, ci: int, delta: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        said = False
         if reasoning and isinstance(reasoning, str):
+            said = True
             out.append(ReasoningDelta(reasoning, ci, raw))
+        details = delta.get("reasoning_details")
+        if details and isinstance(details, list):
+            self._reasoning_details(ci, details, said, raw, out)
         content = delta.get("content")
         if content:
             if isinstance(content, str):
@@ -187,6 +205,30 @@ class OpenAIChatAdapter(AdapterBase):
         function_call = delta.get("function_call")  # the deprecated `functions` API
         if isinstance(function_call, Mapping) and function_call:
             self._tool_delta(ci, {"index": 0, "function": function_call}, raw, out)
+
+    @staticmethod
+    def _reasoning_details(
+        ci: int, details: list[Any], said: bool, raw: Any, out: list[Event]
+    ) -> None:
+        """OpenRouter's ``reasoning_details``: signatures and encrypted reasoning (their
+        text repeats the delta's ``reasoning``: used only when that is absent)."""
+        for detail in details:
+            if not isinstance(detail, Mapping):
+                continue
+            kind = detail.get("type", "reasoning.text")
+            if kind == "reasoning.text" or kind == "reasoning.summary":
+                text = detail.get("text" if kind == "reasoning.text" else "summary")
+                if not said and text and isinstance(text, str):
+                    out.append(ReasoningDelta(text, ci, raw))
+                signature = detail.get("signature")
+                if signature and isinstance(signature, str):
+                    out.append(ReasoningSignature(signature, ci, raw))
+            elif kind == "reasoning.encrypted":
+                data = detail.get("data")
+                if data and isinstance(data, str):
+                    out.append(RedactedReasoning(data, ci, raw))
+            else:
+                out.append(Unknown(kind if isinstance(kind, str) else "", detail, raw))
 
     @staticmethod
     def _content_parts(ci: int, parts: list[Any], raw: Any, out: list[Event]) -> None:
@@ -459,6 +501,37 @@ _END_EVENTS: Final = frozenset({"response.completed", "response.incomplete", "re
 _REASONING_EVENTS: Final = frozenset(
     {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
 )
+# The response so far, in full: its usage (when it has one) is the running usage.
+_RUNNING_EVENTS: Final = frozenset({"response.created", "response.in_progress", "response.queued"})
+# Events that say nothing the others do not (see OpenAIResponsesAdapter).
+_IGNORED_EVENTS: Final = frozenset(
+    {
+        "response.content_part.added",
+        "response.content_part.done",
+        "response.output_text.done",
+        "response.refusal.done",
+        "response.reasoning_summary_part.added",
+        "response.reasoning_summary_part.done",
+        "response.reasoning_summary_text.done",
+        "response.reasoning_text.done",
+    }
+)
+# Items whose progress events (``response.<item>.<status>``) give ServerToolUpdate.
+_PROGRESS_ITEMS: Final = {
+    "web_search_call": "web_search_call",
+    "file_search_call": "file_search_call",
+    "code_interpreter_call": "code_interpreter_call",
+    "code_interpreter_call_code": "code_interpreter_call",
+    "image_generation_call": "image_generation_call",
+    "mcp_call": "mcp_call",
+    "mcp_list_tools": "mcp_list_tools",
+}
+# What a progress event carries, by its last part: the key of its data.
+_PROGRESS_DATA: Final = {"delta": "delta", "done": "code", "partial_image": "partial_image_b64"}
+# Output items run by OpenAI whose done item is their result (ServerToolResult).
+_RESULT_ITEMS: Final = _SERVER_ITEMS | {"mcp_call", "mcp_list_tools"}
+# Output items that are neither a call nor a result, said by other events.
+_PLAIN_ITEMS: Final = frozenset({"message", "reasoning"})
 
 
 class OpenAIResponsesAdapter(AdapterBase):
@@ -471,11 +544,47 @@ class OpenAIResponsesAdapter(AdapterBase):
     finished by ``response.function_call_arguments.done`` (or the item's
     ``output_item.done``). Other ``*_call`` items (``web_search_call`` ...) are
     reported at their ``output_item.done`` with the item's other fields as JSON
-    arguments; the ones OpenAI runs itself have ``server=True``.
+    arguments (keys sorted); the ones OpenAI runs itself have ``server=True``.
     ``response.completed`` / ``incomplete`` / ``failed`` give ``Usage`` and
     ``Finished(status)``; an ``error`` event or the failed response's ``error``
     give a ``ProviderError``. Those three end the stream (:attr:`ended`); a body
     cut before them ends with ``Finished(None, complete=False)``.
+
+    The rest of the vocabulary: ``response.custom_tool_call_input.delta`` and
+    ``response.mcp_call_arguments.delta`` are ``ToolCallDelta`` of their calls
+    (started by the ``output_item.added`` of a ``custom_tool_call`` /
+    ``mcp_call`` item; an MCP call has ``server=True``), finished by their
+    ``.done``. ``response.output_text.annotation.added`` gives a ``Citation``
+    (``url`` / ``title`` of a ``url_citation``; ``title`` is the ``filename`` of
+    a file citation; ``data`` the annotation). A finished (``output_item.done``)
+    hosted-tool item (``web_search_call``, ``file_search_call``,
+    ``code_interpreter_call``, ``image_generation_call``, ``mcp_call``,
+    ``mcp_list_tools``) gives ``ServerToolResult(item id, item type, item)``
+    (the whole item: its result is in ``action`` / ``results`` / ``outputs`` /
+    ``result`` / ``output`` / ``tools`` depending on the tool), after the
+    ``ToolCallDone`` of the call; their progress events
+    (``response.web_search_call.searching``, ``response.mcp_call.completed``,
+    ``response.code_interpreter_call_code.delta`` ...) give
+    ``ServerToolUpdate(item_id, item type, last part of the event type, data)``
+    with ``data`` the code fragment (``.delta``), the whole code (``.done``) or
+    the base64 ``partial_image_b64``. A finished ``reasoning`` item's
+    ``encrypted_content`` gives ``RedactedReasoning``. The usage of
+    ``response.created`` / ``in_progress`` / ``queued``, when they carry one,
+    gives a running ``Usage``. ``local_shell_call``, ``computer_call`` and the
+    other ``*_call`` items are run by the caller: they are tool calls
+    (``server=False``), not server results. An output item of another type
+    (``mcp_approval_request`` ...) gives ``Unknown`` when done, and so does an
+    event type this version does not know.
+
+    Deliberately ignored, because other events already say all they carry:
+    ``response.created`` / ``in_progress`` / ``queued`` without usage (the
+    response so far, with nothing in it yet), ``response.content_part.added`` /
+    ``.done`` and ``response.output_text.done`` / ``refusal.done`` (the text the
+    deltas gave), ``response.reasoning_summary_part.added`` / ``.done`` and
+    ``response.reasoning_summary_text.done`` / ``reasoning_text.done`` (the
+    reasoning the deltas gave), ``output_item.added`` of a ``message`` or
+    ``reasoning`` item (its content comes in later events), and the
+    ``annotations`` / ``content`` repeated in a done ``message`` item.
 
     >>> a = OpenAIResponsesAdapter()
     >>> a.feed({"type": "response.output_text.delta", "delta": "Hi"})
@@ -560,9 +669,9 @@ class OpenAIResponsesAdapter(AdapterBase):
             self._complete(call, item.get(_ARGUMENT_ITEMS[kind][0]), raw, out)
         else:
             fields = {k: v for k, v in item.items() if k not in _NOT_INPUT}
-            self._complete(
-                call, json.dumps(fields, separators=(",", ":"), ensure_ascii=False), raw, out
-            )
+            # (keys sorted: an SDK object dumps its fields in its own order)
+            text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+            self._complete(call, text, raw, out)
 
     def _payload(self, payload: Mapping[str, Any], event: str | None, raw: Any) -> list[Event]:
         kind = payload.get("type") or event
@@ -597,12 +706,75 @@ class OpenAIResponsesAdapter(AdapterBase):
                     self._add(item, index, raw, out)
                 else:
                     self._item_done(item, index, raw, out)
+                    self._item_result(item, payload, raw, out)
+        elif kind == "response.output_text.annotation.added":
+            annotation = payload.get("annotation")
+            if isinstance(annotation, Mapping):
+                url = first_str(annotation, "url")
+                title = first_str(annotation, "title", "filename")
+                out.append(Citation(url, title, None, 0, annotation, raw))
+            else:
+                out.append(Citation(data=annotation, raw=raw))
         elif kind in _END_EVENTS:
             self._end(payload, kind, raw, out)
         elif kind == "error":
             error = payload.get("error")
             out.append(error_event(error if isinstance(error, Mapping) else payload, raw))
+        elif kind in _RUNNING_EVENTS:
+            response = payload.get("response")
+            usage = response.get("usage") if isinstance(response, Mapping) else None
+            if isinstance(usage, Mapping) and usage:
+                out.append(_usage(usage, raw, _RESPONSES))
+        elif kind not in _IGNORED_EVENTS:
+            self._other(kind, payload, raw, out)
         return out
+
+    @staticmethod
+    def _other(kind: Any, payload: Mapping[str, Any], raw: Any, out: list[Event]) -> None:
+        """A hosted tool's progress (``response.web_search_call.searching`` ...), or an
+        event this version does not know."""
+        if isinstance(kind, str) and kind.startswith("response."):
+            head, _, status = kind[len("response.") :].rpartition(".")
+            item_type = _PROGRESS_ITEMS.get(head)
+            if item_type is not None:
+                item_id = payload.get("item_id")
+                key = _PROGRESS_DATA.get(status)
+                out.append(
+                    ServerToolUpdate(
+                        item_id if isinstance(item_id, str) else None,
+                        item_type,
+                        status,
+                        payload.get(key) if key is not None else None,
+                        0,
+                        raw,
+                    )
+                )
+                return
+        out.append(Unknown(kind if isinstance(kind, str) else "", payload, raw))
+
+    @staticmethod
+    def _item_result(
+        item: Mapping[str, Any], payload: Mapping[str, Any], raw: Any, out: list[Event]
+    ) -> None:
+        """What a finished output item says besides a call: a hosted tool's result, a
+        reasoning item's encrypted content, or an item of a kind this version does not
+        know."""
+        kind = item.get("type")
+        if kind in _RESULT_ITEMS:
+            item_id = item.get("id")
+            out.append(
+                ServerToolResult(
+                    item_id if isinstance(item_id, str) else None, kind, dict(item), 0, raw
+                )
+            )
+        elif kind == "reasoning":
+            data = item.get("encrypted_content")
+            if data and isinstance(data, str):
+                out.append(RedactedReasoning(data, 0, raw))
+        elif kind not in _PLAIN_ITEMS and kind not in _ARGUMENT_ITEMS and not (
+            isinstance(kind, str) and kind.endswith("_call")
+        ):
+            out.append(Unknown(kind if isinstance(kind, str) else "", payload, raw))
 
     def _arguments_delta(
         self, delta: Any, item_id: Any, index: Any, raw: Any, out: list[Event]

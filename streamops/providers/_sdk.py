@@ -65,7 +65,7 @@ _SHAPES: Final[dict[tuple[str, str], _Shape]] = {
         "chat.delta",
         False,
         "content refusal tool_calls function_call",
-        "reasoning_content reasoning",
+        "reasoning_content reasoning reasoning_details",
     ),
     (_OAI_CHUNK, "ChoiceDeltaToolCall"): _shape("chat.tool_call", False, "index id function"),
     (_OAI_CHUNK, "ChoiceDeltaToolCallFunction"): _shape("chat.function", False, "name arguments"),

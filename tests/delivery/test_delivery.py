@@ -80,6 +80,7 @@ async def test_a_stream_that_never_existed_is_not_found(store: Store) -> None:
 
 async def test_a_stream_read_after_expiry_is_not_found(store: Store) -> None:
     await drain_frames(pipe(items(3), publish(store, "short", lease=0.1, ttl=0.3, batch=0.005)))
+
     async def expired() -> bool:
         return await store.check("short") is None
 
@@ -128,6 +129,7 @@ async def test_a_lapsed_lease_fences_the_producer_off(store: Store) -> None:
         "ok",
         1,
     )
+
     async def lapsed() -> bool:
         return (await store.check("fenced") or ("",))[0] == "producer_lost"
 
@@ -174,6 +176,7 @@ async def test_stop_closes_the_upstream_and_readers_see_cancelled(store: Store) 
             got.extend(await drain_frames(resume(store, "stop", block=0.1)))
 
         tg.start_soon(read)
+
         async def stalled() -> bool:
             return source.pulled == 5
 

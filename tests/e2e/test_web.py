@@ -108,9 +108,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -167,9 +165,10 @@ def test_stop_ends_the_server_side_stream(server: str, browser: Any) -> None:
     deadline = time.monotonic() + 10
     while True:  # the server notices the client leave, then closes its upstreams
         now = stats(server)
-        if now["stopped"] == before["stopped"] + 1 and now["upstream_closed"] == now[
-            "upstream_opened"
-        ]:
+        if (
+            now["stopped"] == before["stopped"] + 1
+            and now["upstream_closed"] == now["upstream_opened"]
+        ):
             break
         assert time.monotonic() < deadline, f"server did not close the stream: {now}"
         time.sleep(0.05)

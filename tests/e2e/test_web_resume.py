@@ -199,5 +199,3 @@ def test_a_killed_worker_hands_the_page_to_the_other_with_every_stored_frame(
 async def read_log(url: str, stream_id: str) -> list[Any]:
     async with RedisStore.from_url(url, prefix="streamops-web") as store:
         return [frame async for frame in resume(store, stream_id, block=1.0)]
-
-

@@ -1,5 +1,6 @@
 """A standing fuzz target for the SSE decoder, the provider adapters and tool-call assembly:
-recorded provider bodies, mutated (bytes flipped, deleted or inserted, truncated at any
+recorded provider bodies and the samples of ``tests/vocab_samples.py`` (every kind of
+event), mutated (bytes flipped, deleted or inserted, truncated at any
 byte, lines duplicated, events reordered) and cut anywhere.
 
 Whatever the input:
@@ -28,14 +29,14 @@ from streamops import JSONStreamError, StreamopsError
 from streamops.providers import ToolCallDone
 from streamops.tools import ToolCallAssembler, ToolCallFailed
 from tests.conftest import CORPUS
+from tests.vocab_samples import SAMPLES, sse
 
 
 def _bodies() -> dict[str, tuple[bytes, str]]:
-    """The recorded SSE bodies with tool calls: name -> (body, provider)."""
+    """The recorded SSE bodies with tool calls, and the vocabulary samples: name -> (body,
+    provider)."""
     out: dict[str, tuple[bytes, str]] = {}
-    if not CORPUS.is_dir():
-        return out
-    for path in sorted(CORPUS.glob("*.json")):
+    for path in sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else ():
         if path.name == "index.json":
             continue
         case = json.loads(path.read_text(encoding="utf-8"))
@@ -46,6 +47,12 @@ def _bodies() -> dict[str, tuple[bytes, str]]:
         if provider not in ("openai-chat", "openai-responses", "anthropic", "gemini"):
             continue  # (a JSON-array body is the JSON parser's, fuzzed with it)
         out[path.stem] = (raw.encode("utf-8"), provider)
+    # The project's own samples of the whole vocabulary (signatures, redacted reasoning,
+    # citations, server-side tools and their progress, unknown types), with and without
+    # SSE event names.
+    for name, (payloads, provider) in SAMPLES.items():
+        out[f"vocab-{name}"] = (sse(payloads), provider)
+        out[f"vocab-{name}-named"] = (sse(payloads, named=True), provider)
     return out
 
 
@@ -175,3 +182,57 @@ def test_no_call_completes_on_a_prefix(data: st.DataObject, name: str) -> None:
         if type(e) is ToolCallDone and e.complete:  # (a server call's passes, marked cut off)
             assert (e.choice, e.index, e.id, e.name, e.arguments) in done
     check_outcome((events, None))
+
+
+# -- the vocabulary samples with values of any JSON shape -----------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place inside a payload (a key of a dict, an index of a list)."""
+    out = []
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in items:
+        out.append((*path, key))
+        out.extend(_paths(child, (*path, key)))
+    return out
+
+
+@st.composite
+def reshaped(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A vocabulary sample whose payloads have a few values replaced by any JSON value
+    (a citation that is a list, a signature that is a number, a part that is null ...)."""
+    payloads, provider = SAMPLES[draw(st.sampled_from(sorted(SAMPLES)))]
+    payloads = json.loads(json.dumps(payloads))
+    for _ in range(draw(st.integers(1, 4))):
+        payload = payloads[draw(st.integers(0, len(payloads) - 1))]
+        paths = _paths(payload)
+        *parents, key = paths[draw(st.integers(0, len(paths) - 1))]
+        node = payload
+        for part in parents:
+            node = node[part]
+        node[key] = draw(_json)
+    return sse(payloads), provider
+
+
+@given(case=reshaped(), points=st.lists(st.integers(0, 20_000), max_size=8))
+def test_reshaped_vocabulary_gives_library_errors_and_does_not_depend_on_the_split(
+    case: tuple[bytes, str], points: list[int]
+) -> None:
+    data, provider = case
+    whole = run([data], provider)
+    check_outcome(whole)
+    assert run(split(data, points), provider) == whole

@@ -16,6 +16,7 @@ from streamops.providers import (
     ProviderError,
     ProviderFormatError,
     ReasoningDelta,
+    ReasoningSignature,
     Refusal,
     SSEEvent,
     TextDelta,
@@ -521,7 +522,7 @@ def test_responses_custom_and_mcp_and_builtin_calls() -> None:
             2,
             "ws_1",
             "web_search",
-            '{"action":{"type":"search","query":"q"}}',
+            '{"action":{"query":"q","type":"search"}}',  # (keys sorted)
             {"action": {"type": "search", "query": "q"}},
             server=True,
         ),
@@ -616,6 +617,7 @@ def test_anthropic_text_thinking_tool_usage_and_stop() -> None:
     usage = {"input_tokens": 10, "cache_read_input_tokens": 5, "output_tokens": 20}
     assert events == [
         ReasoningDelta("Let me see"),
+        ReasoningSignature("sig"),
         TextDelta("Sure."),
         ToolCallStarted(2, "toolu_1", "f"),
         ToolCallDelta(2, '{"a": '),

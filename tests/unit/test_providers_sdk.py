@@ -28,6 +28,7 @@ from streamops.providers import (
     ProviderAdapter,
     ProviderFormatError,
     ReasoningDelta,
+    ReasoningSignature,
     Refusal,
     SSEDecoder,
     TextDelta,
@@ -489,6 +490,7 @@ def test_an_anthropic_stream_takes_the_fast_path_with_the_same_events(
     assert all(o.type != "content_block_delta" or o.delta.type == "signature_delta" for o in slow)
     assert [type(e) for e in events] == [
         ReasoningDelta,
+        ReasoningSignature,
         TextDelta,
         ToolCallStarted,
         ToolCallDelta,
@@ -509,7 +511,7 @@ def test_anthropic_arguments_for_a_block_that_is_not_a_tool_fail_the_same_way(
         "delta": {"type": "input_json_delta", "partial_json": "{"},
     }
     objects = [ANTHROPIC_EVENT.validate_python(p) for p in [*stream[:8], stray]]
-    assert len(same_events(AnthropicAdapter, objects)) == 2  # then the error
+    assert len(same_events(AnthropicAdapter, objects)) == 3  # then the error
     assert slow[-1] is objects[-1]
 
 

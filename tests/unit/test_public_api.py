@@ -27,6 +27,7 @@ MODULES = [
 @pytest.mark.parametrize("name", MODULES)
 def test_all_is_sorted_and_resolves(name: str) -> None:
     module = importlib.import_module(name)
+
     # isort-style, as ruff's RUF022 keeps it: CONSTANTS, then Classes, then functions
     def key(name: str) -> tuple[int, str]:
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)

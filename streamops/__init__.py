@@ -23,6 +23,9 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from ._model_patches import FinalPatch as FinalPatch
+from ._model_patches import ModelPatchBuilder as ModelPatchBuilder
+from ._model_patches import model_patches as model_patches
 from .clients import AsyncModelStream as AsyncModelStream
 from .clients import ModelStream as ModelStream
 from .clients import Retry as Retry
@@ -153,6 +156,7 @@ __all__ = [
     "DeliveryError",
     "DepthLimitError",
     "FieldEvent",
+    "FinalPatch",
     "Finished",
     "Gap",
     "GraphemeBuffer",
@@ -165,6 +169,7 @@ __all__ = [
     "MemoryStore",
     "MessageChunker",
     "ModelHydrator",
+    "ModelPatchBuilder",
     "ModelStream",
     "Operator",
     "Pace",
@@ -238,6 +243,7 @@ __all__ = [
     "markdown_blocks",
     "merge",
     "message_chunks",
+    "model_patches",
     "operator",
     "paragraphs",
     "partial",

@@ -172,11 +172,12 @@ class ModelPatchBuilder:
             fresh: dict[str, _Seen] = {}
             for name, member in members:
                 child = kids.get(name)
-                where = ptr + pointer((name,))
                 if child is None:
-                    fresh[name] = self._add(have, name, where, member, ops)
+                    fresh[name] = self._add(have, name, ptr + pointer((name,)), member, ops)
+                elif child.obj is member:
+                    fresh[name] = child
                 else:
-                    fresh[name] = self._sync(have, name, where, child, member, ops)
+                    fresh[name] = self._sync(have, name, ptr + pointer((name,)), child, member, ops)
             if len(fresh) != len(kids) or fresh.keys() != kids.keys():
                 for name in kids.keys() - fresh.keys():
                     del have[name]
@@ -191,9 +192,10 @@ class ModelPatchBuilder:
             else:
                 elements = seen.kids
             n_old, n_new = len(elements), len(new)
+            # (completed elements are shared between snapshots: one identity test each)
             out = [
-                self._sync(have, i, f"{ptr}/{i}", elements[i], new[i], ops)
-                for i in range(min(n_old, n_new))
+                e if e.obj is v else self._sync(have, i, f"{ptr}/{i}", e, v, ops)
+                for i, (e, v) in enumerate(zip(elements, new, strict=False))
             ]
             out.extend(self._add(have, i, f"{ptr}/{i}", new[i], ops) for i in range(n_old, n_new))
             for i in range(n_old - 1, n_new - 1, -1):

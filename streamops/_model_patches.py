@@ -203,7 +203,7 @@ class ModelPatchBuilder:
                 ops.append({"op": "remove", "path": f"{ptr}/{i}"})
             return _Seen(new, out)
         # A value compared whole (a completed model, a scalar...): convert, then diff the JSON.
-        self._diff(holder, key, ptr, to_jsonable_python(new), ops)
+        self._diff(holder, key, ptr, to_jsonable_python(new, by_alias=False), ops)
         return _Seen(new, None)
 
     def _add(self, parent: Any, key: Any, ptr: str, new: Any, ops: list[Op]) -> _Seen:
@@ -214,7 +214,7 @@ class ModelPatchBuilder:
             if parent.__class__ is list:
                 key = len(parent) - 1
             return self._sync(parent, key, ptr, _Seen(None, empty.copy()), new, ops)
-        value = to_jsonable_python(new)
+        value = to_jsonable_python(new, by_alias=False)
         self._put(parent, key, ptr, value, ops)
         return _Seen(new, None)
 

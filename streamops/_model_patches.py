@@ -117,7 +117,8 @@ class ModelPatchBuilder:
     values that changed. Works with any item that pydantic can turn into JSON
     (for instance snapshots of your own state), diffing what changed.
 
-    >>>     >>> from streamops.models import ModelHydrator
+    >>> from pydantic import BaseModel
+    >>> from streamops.models import ModelHydrator
     >>> class Pet(BaseModel):
     ...     name: str
     ...     age: int | None = None
@@ -341,7 +342,8 @@ def model_patches(
         StreamValidationError, JSONStreamError: as :func:`~streamops.partial`
             does, after the patch showing what came before the error.
 
-    >>>     >>> from streamops import drain, pipe
+    >>> from pydantic import BaseModel
+    >>> from streamops import drain, pipe
     >>> class City(BaseModel):
     ...     name: str
     ...     population: int = 0

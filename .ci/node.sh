@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Node peers of the Markdown tests and benchmark (remend), from the
+# The Node peers of the differential tests (remend for Markdown, fast-json-patch
+# for JSON Patch) and the benchmark, from the
 # committed lock file. Needs node and npm.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/node"

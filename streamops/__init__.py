@@ -26,6 +26,9 @@ from ._core import iterate as iterate
 from ._core import operator as operator
 from ._core import pipe as pipe
 from ._core import stream as stream
+from ._model_patches import FinalPatch as FinalPatch
+from ._model_patches import ModelPatchBuilder as ModelPatchBuilder
+from ._model_patches import model_patches as model_patches
 from ._text import INCOMPLETE_LINK as INCOMPLETE_LINK
 from ._text import BlockKind as BlockKind
 from ._text import BlockSplitter as BlockSplitter
@@ -169,6 +172,7 @@ __all__ = [
     "DeliveryError",
     "DepthLimitError",
     "FieldEvent",
+    "FinalPatch",
     "Finished",
     "Gap",
     "GraphemeBuffer",
@@ -182,6 +186,7 @@ __all__ = [
     "MemoryStore",
     "MessageChunker",
     "ModelHydrator",
+    "ModelPatchBuilder",
     "ModelStream",
     "NDJSONDecoder",
     "Operator",
@@ -259,6 +264,7 @@ __all__ = [
     "markdown_blocks",
     "merge",
     "message_chunks",
+    "model_patches",
     "ndjson_events",
     "operator",
     "paragraphs",

@@ -564,7 +564,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = js.add_mutually_exclusive_group()
     for flag, help_text in (
         ("--snapshots", "the progressively complete value after each chunk"),
-        ("--patches", "JSON Patch operations (plus 'append') that rebuild the value"),
+        ("--patches", "RFC 6902 JSON Patch operations that rebuild the value"),
         ("--items", '{"path": [...], "value": ...} for each value at PATTERN'),
         ("--events", "the parser's events"),
         ("--string", "the characters of the string at PATTERN, as they arrive"),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 import anyio
 import anyio.lowlevel
 import pydantic_core
+from pydantic import BaseModel
 
 from ._core import (
     ENDED,
@@ -42,7 +43,9 @@ from ._core import (
     pumping,
     stream,
 )
+from ._model_patches import FinalPatch
 from .errors import StreamopsError, StreamTimeoutError, TruncatedOutputError
+from .models import Partial
 
 if TYPE_CHECKING:
     from starlette.responses import StreamingResponse
@@ -655,6 +658,38 @@ def _encode(item: Any) -> str:
     return pydantic_core.to_json(item).decode()
 
 
+class _FrameKinds:
+    """The ``event:`` name of each item's frame: ``gap`` for a :class:`Gap`, ``final``
+    for the validated model that ends a ``partial()`` stream and for a
+    :class:`~streamops.FinalPatch`, else the stream's own name (see :func:`to_sse`)."""
+
+    __slots__ = ("event", "final", "partial_seen")
+
+    def __init__(self, event: str | None, final: type[Any] | bool) -> None:
+        self.event = event
+        self.final = final
+        self.partial_seen = False
+
+    def of(self, item: Any) -> str | None:
+        if isinstance(item, Gap):
+            return "gap"
+        final = self.final
+        if final is False:
+            return self.event
+        if isinstance(item, Partial):
+            self.partial_seen = True
+            return self.event
+        if isinstance(item, FinalPatch):
+            return "final"
+        if final is True:
+            if self.partial_seen and isinstance(item, BaseModel):
+                self.partial_seen = False
+                return "final"
+        elif isinstance(item, final):
+            return "final"
+        return self.event
+
+
 @operator
 async def _to_sse(
     source: AsyncIterable[Any],
@@ -662,14 +697,19 @@ async def _to_sse(
     first_id: int | None,
     heartbeat: float | None,
     encode: Callable[[Any], str],
+    retry: int | None,
+    final: type[Any] | bool,
 ) -> AsyncIterator[str]:
     next_id = first_id
     count = 0
+    # The reconnection delay goes with the first frame, whatever it is.
+    first = f"retry: {retry}\n" if retry is not None else ""
+    kind = _FrameKinds(event, final).of
     try:
         if heartbeat is None:
             async for item in source:
-                kind = "gap" if isinstance(item, Gap) else event
-                yield _frame(encode(item), event=kind, id=next_id)
+                yield first + _frame(encode(item), event=kind(item), id=next_id)
+                first = ""
                 count += 1
                 if next_id is not None:
                     next_id += 1
@@ -681,16 +721,16 @@ async def _to_sse(
                     if item is TIMED_OUT:
                         yield ": heartbeat\n\n"
                         continue
-                    kind = "gap" if isinstance(item, Gap) else event
-                    yield _frame(encode(item), event=kind, id=next_id)
+                    yield first + _frame(encode(item), event=kind(item), id=next_id)
+                    first = ""
                     count += 1
                     if next_id is not None:
                         next_id += 1
     except Exception as exc:
         logger.warning("stream failed after %d items; sent an error frame", count, exc_info=exc)
-        yield _frame(_error_payload(exc), event="error")
+        yield first + _frame(_error_payload(exc), event="error")
         return
-    yield _frame(pydantic_core.to_json({"count": count}).decode(), event="done")
+    yield first + _frame(pydantic_core.to_json({"count": count}).decode(), event="done")
 
 
 def to_sse(
@@ -698,6 +738,8 @@ def to_sse(
     event: str | None = None,
     id: int | None = 1,
     heartbeat: float | None = None,
+    retry: int | None = None,
+    final: type[Any] | bool = True,
     encode: Callable[[Any], str] = _encode,
 ) -> Operator[object, str]:
     """Encode items as server-sent-event frames, ready to write to an HTTP response.
@@ -708,24 +750,49 @@ def to_sse(
     carry increasing ``id:`` values so a client can resume with
     ``Last-Event-ID``.
 
+    The frames a client sees (``event:``; none means ``message``):
+
+    * items: ``event`` (none by default);
+    * ``final``: the validated model that ends a :func:`~streamops.partial`
+      stream, and the :class:`~streamops.FinalPatch` that ends
+      :func:`~streamops.model_patches`: the snapshots before it may show
+      values not yet checked as a whole, this one passed the model's
+      validation. As JSON a snapshot and the model look alike; the frame
+      tells them apart. By default (``final=True``) the final model is the
+      first pydantic model after ``Partial`` snapshots that is not one; a
+      stream whose whole object came in one chunk has no snapshot before
+      it, so pass the class (``final=Model``: every instance is ``final``)
+      to mark it in every case;
+    * ``gap``: a :class:`Gap` from a dropping ``buffer()``;
+    * then exactly one of ``done`` (data ``{"count": n}``: the source was
+      exhausted) or ``error`` (data with the error's ``type``, ``message``
+      and, for streamops errors, where it happened: ``path``, ``offset``...).
+      The error is logged on the ``streamops`` logger, not re-raised, so the
+      HTTP response ends cleanly. Cancellation (the client went away) is not
+      caught: it closes the source.
+
+    **A browser ``EventSource`` reconnects whenever a response ends**, even
+    after ``done``: a client must call ``close()`` on ``done`` and ``error``,
+    or it sends the request again (and, for an LLM endpoint, runs the model
+    again), every few seconds. ``retry`` tells it to wait that long before
+    reconnecting, in case it does not close (a client that does not know the
+    frames, a lost ``done``).
+
     Args:
-        event: the ``event:`` name for item frames (none by default, which
-            browsers deliver as ``message``). A :class:`Gap` from a dropping
-            ``buffer()`` is sent as ``event: gap``.
+        event: the ``event:`` name for item frames.
         id: the id of the first frame, counting up by one; ``None`` sends no ids.
         heartbeat: send a ``: heartbeat`` comment after this many idle seconds,
             so proxies keep the connection open.
+        retry: milliseconds; sent as ``retry:`` with the first frame, so an
+            ``EventSource`` waits that long before reconnecting.
+        final: which items are ``event: final`` frames: ``True`` (the
+            model after ``Partial`` snapshots, and a ``FinalPatch``), a model
+            class (its instances, and a ``FinalPatch``), ``False`` (none).
         encode: turns an item into the frame's data (default: JSON).
 
-    The stream always ends with a word: ``event: done`` (data ``{"count": n}``)
-    when the source is exhausted, or ``event: error`` (data with the error's
-    ``type``, ``message`` and, for streamops errors, where it happened) when the
-    source fails. The error is then logged on the ``streamops`` logger, not
-    re-raised, so the HTTP response ends cleanly. Cancellation (the client went
-    away) is not caught: it closes the source.
-
     >>> from streamops import drain, pipe
-    >>> print("".join(drain(pipe([{"a": 1}, "two\\nlines"], to_sse()))), end="")
+    >>> print("".join(drain(pipe([{"a": 1}, "two\\nlines"], to_sse(retry=10_000)))), end="")
+    retry: 10000
     id: 1
     data: {"a":1}
     <BLANKLINE>
@@ -735,10 +802,31 @@ def to_sse(
     event: done
     data: {"count":2}
     <BLANKLINE>
+
+    The last item of ``partial()`` is the ``final`` frame:
+
+    >>> from pydantic import BaseModel
+    >>> from streamops import partial
+    >>> class Pet(BaseModel):
+    ...     name: str
+    >>> frames = drain(pipe(['{"name": "Bis', 'cuit"}'], partial(Pet), to_sse(id=None)))
+    >>> print("".join(frames), end="")
+    data: {"name":"Bis"}
+    <BLANKLINE>
+    event: final
+    data: {"name":"Biscuit"}
+    <BLANKLINE>
+    event: done
+    data: {"count":2}
+    <BLANKLINE>
     """
     if heartbeat is not None and not heartbeat > 0:
         raise ValueError(f"heartbeat must be a positive number of seconds, not {heartbeat!r}")
-    return _to_sse(event, id, heartbeat, encode)
+    if not isinstance(final, (bool, type)):
+        raise TypeError(f"final must be True, False or a class, not {final!r}")
+    if retry is not None and (not isinstance(retry, int) or isinstance(retry, bool) or retry < 0):
+        raise ValueError(f"retry must be a whole number of milliseconds (>= 0), not {retry!r}")
+    return _to_sse(event, id, heartbeat, encode, retry, final)
 
 
 def sse_response(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 
 
 class TrackedSource:
@@ -86,3 +90,16 @@ def feed_all(adapter: Any, items: Iterable[Any]) -> list[Any]:
         out.extend(adapter.feed(item))
     out.extend(adapter.close())
     return out
+NODE_DIR = Path(__file__).resolve().parent / "node"
+
+
+def node_peer(package: str, test: str) -> str:
+    """The ``node`` executable, once npm ``package`` is installed in ``tests/node``
+    (by ``.ci/node.sh``). Skips the test when it is not, outside CI; in CI
+    (``CI=true``) the test must run, so it fails instead."""
+    node = shutil.which("node")
+    if node is None or not (NODE_DIR / "node_modules" / package).is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the {test} test: run .ci/node.sh")
+        pytest.skip(f"{package} is not installed: run .ci/node.sh (needs node and npm)")
+    return node

@@ -19,8 +19,10 @@ Decisions worth knowing:
 
 * Snapshots are the same object mutated in place (free to take, linear
   overall); ``copy.deepcopy`` one to keep it.
-* Patches are RFC 6902 ``add``/``replace`` plus one extension,
-  ``{"op": "append", "path": ..., "value": "text"}``, for a growing string.
+* Patches are pure RFC 6902 (``add``/``replace``; a growing string is a
+  ``replace`` of the whole string so far) unless you ask for the compact
+  extension, ``json_patches(format="append")``:
+  ``{"op": "append", "path": ..., "value": "text"}`` (see :class:`PatchBuilder`).
 * Offsets count characters of the text received; for ``bytes`` input,
   characters of the decoded text (``.received`` is that text), where a byte
   order mark at the start is skipped and not counted.
@@ -52,7 +54,9 @@ from ._fast import StrictValueCollector as StrictValueCollector
 from ._fast import make_strict_values
 from ._parser import JSONParser as JSONParser
 from ._snapshot import PatchBuilder as PatchBuilder
+from ._snapshot import PatchFormat as PatchFormat
 from ._snapshot import SnapshotBuilder as SnapshotBuilder
+from ._snapshot import check_patch_format
 from ._snapshot import pointer as pointer
 from .paths import WILDCARD as WILDCARD
 from .paths import PathMatcher as PathMatcher
@@ -68,6 +72,7 @@ __all__ = [
     "JSONParser",
     "Key",
     "PatchBuilder",
+    "PatchFormat",
     "Path",
     "PathMatcher",
     "Scalar",
@@ -321,18 +326,34 @@ def json_snapshots(
 @chunk_operator
 def json_patches(
     *,
+    format: PatchFormat = "rfc6902",
     lenient: bool = True,
     multiple_values: bool = False,
     max_depth: int = 512,
 ) -> ChunkCore[Chunk, list[dict[str, Any]]]:
     """Yield, after each chunk that changed the value, the JSON Patch that brings a copy up to date.
 
-    Each item is a list of operations (RFC 6902 ``add`` and ``replace``, plus
-    ``append`` for a string that grew; see :class:`PatchBuilder`), ready for
-    ``json.dumps`` and a server-sent event. Applying every patch in order to
-    ``{}`` rebuilds the value.
+    Each item is a list of operations, ready for ``json.dumps`` and a
+    server-sent event. Applying every patch in order to ``{}`` rebuilds the
+    value: after each patch, the client holds exactly what
+    :func:`json_snapshots` shows at that point.
+
+    Two formats (see :class:`PatchBuilder` for the details and a client):
+
+    * ``"rfc6902"`` (default): standard JSON Patch, ``add`` and ``replace``
+      only, which any JSON Patch library applies. A string that grew is a
+      ``replace`` of the **whole string so far**, so a long string streamed
+      in many chunks is resent many times (bytes sent quadratic in its
+      length: 20 KB in 10-character chunks is about 20 MB).
+    * ``"append"``: the same plus ``{"op": "append", "path": ..., "value":
+      "more"}`` for a string that grew, a **streamops extension** that
+      standard libraries reject; every character is sent once.
+
+    Standard is the default so that whatever consumes the patches accepts
+    them; choose ``"append"`` for long strings and a client that knows it.
 
     Args:
+        format: ``"rfc6902"`` or ``"append"``.
         lenient, multiple_values, max_depth: as for :func:`json_events`.
 
     Yields:
@@ -342,10 +363,15 @@ def json_patches(
     >>> for patch in drain(pipe(['{"a": "x', 'y"}'], json_patches())):
     ...     print(patch)
     [{'op': 'replace', 'path': '', 'value': {}}, {'op': 'add', 'path': '/a', 'value': 'x'}]
+    [{'op': 'replace', 'path': '/a', 'value': 'xy'}]
+    >>> for patch in drain(pipe(['{"a": "x', 'y"}'], json_patches(format="append"))):
+    ...     print(patch)
+    [{'op': 'replace', 'path': '', 'value': {}}, {'op': 'add', 'path': '/a', 'value': 'x'}]
     [{'op': 'append', 'path': '/a', 'value': 'y'}]
     """
+    check_patch_format(format)
     parser = JSONParser(lenient=lenient, multiple_values=multiple_values, max_depth=max_depth)
-    build = PatchBuilder().feed
+    build = PatchBuilder(format=format).feed
 
     def patches(events: Sequence[Event]) -> list[list[dict[str, Any]]]:
         ops = build(events)

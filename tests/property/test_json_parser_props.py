@@ -377,7 +377,7 @@ def test_cores_take_the_events_in_any_grouping(
 def test_patches_rebuild_the_value(data: st.DataObject, text: str) -> None:
     expected = loads(text)
     chunks = data.draw(chunked(text))
-    builder = PatchBuilder()
+    builder = PatchBuilder(format="append")  # (RFC 6902: see test_patch_props.py)
     doc: Any = {}
     for batch in run_events(chunks, lenient=False):
         ops = builder.feed(batch)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from streamops.json import JSONParser, PatchBuilder, SnapshotBuilder, pointer
+import pytest
+
+from streamops.json import JSONParser, PatchBuilder, PatchFormat, SnapshotBuilder, pointer
 
 
 def snapshots(chunks: list[str], **options: Any) -> list[Any]:
@@ -14,8 +16,10 @@ def snapshots(chunks: list[str], **options: Any) -> list[Any]:
     return out + [copy.deepcopy(s) for s in builder.feed(parser.close())]
 
 
-def patches(chunks: list[str], **options: Any) -> list[list[dict[str, Any]]]:
-    parser, builder = JSONParser(**options), PatchBuilder()
+def patches(
+    chunks: list[str], format: PatchFormat = "append", **options: Any
+) -> list[list[dict[str, Any]]]:
+    parser, builder = JSONParser(**options), PatchBuilder(format=format)
     out = [builder.feed(parser.feed(c)) for c in chunks]
     return [*out, builder.feed(parser.close())]
 
@@ -97,6 +101,56 @@ def test_duplicate_key_replaces_the_member() -> None:
         {"op": "add", "path": "/a", "value": "y"},
         {"op": "append", "path": "/a", "value": "z"},
     ]
+
+
+def test_rfc6902_duplicate_key_and_growing_string() -> None:
+    ops = [op for batch in patches(['{"a": "x", "a": "y', "z", 'w"}'], "rfc6902") for op in batch]
+    assert ops == [
+        {"op": "replace", "path": "", "value": {}},
+        {"op": "add", "path": "/a", "value": "x"},
+        {"op": "add", "path": "/a", "value": "y"},
+        {"op": "replace", "path": "/a", "value": "yz"},
+        {"op": "replace", "path": "/a", "value": "yzw"},
+    ]
+
+
+def test_rfc6902_uses_add_and_replace_only() -> None:
+    assert patches(['{"a/b": [1, "x', 'y"], "~": {"n": null}}'], "rfc6902") == [
+        [
+            {"op": "replace", "path": "", "value": {}},
+            {"op": "add", "path": "/a~1b", "value": []},
+            {"op": "add", "path": "/a~1b/0", "value": 1},
+            {"op": "add", "path": "/a~1b/1", "value": "x"},
+        ],
+        [
+            {"op": "replace", "path": "/a~1b/1", "value": "xy"},
+            {"op": "add", "path": "/~0", "value": {}},
+            {"op": "add", "path": "/~0/n", "value": None},
+        ],
+        [],
+    ]
+    assert patches(['"ab', 'c" 7'], "rfc6902", lenient=False, multiple_values=True) == [
+        [{"op": "replace", "path": "", "value": "ab"}],
+        [{"op": "replace", "path": "", "value": "abc"}],
+        [{"op": "replace", "path": "", "value": 7}],
+    ]
+
+
+def test_a_string_that_ends_with_its_chunk_needs_no_patch() -> None:
+    for format in ("rfc6902", "append"):
+        assert patches(['{"s": "ab', '"}'], format) == [  # type: ignore[arg-type]
+            [
+                {"op": "replace", "path": "", "value": {}},
+                {"op": "add", "path": "/s", "value": "ab"},
+            ],
+            [],
+            [],
+        ]
+
+
+def test_unknown_patch_format() -> None:
+    with pytest.raises(ValueError, match="'rfc6902' or 'append', not 'json'"):
+        PatchBuilder(format="json")  # type: ignore[arg-type]
 
 
 def test_patch_operations() -> None:

@@ -9,27 +9,20 @@ side is seen. The Node peer is installed by ``.ci/node.sh`` into
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from streamops import INCOMPLETE_LINK, heal_markdown
+from tests.helpers import node_peer
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 ANSWERS = sorted((NODE_DIR.parent / "markdown_answers").glob("*.md"))
 
 
 def _remend(prefixes: list[str]) -> list[str]:
-    node = shutil.which("node")
-    ready = node is not None and (NODE_DIR / "node_modules" / "remend").is_dir()
-    if not ready:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the remend differential test: run .ci/node.sh")
-        pytest.skip("remend is not installed: run .ci/node.sh (needs node and npm)")
-    assert node is not None
+    node = node_peer("remend", "remend differential")
     done = subprocess.run(
         [node, str(NODE_DIR / "remend_cli.mjs")],
         input=json.dumps(prefixes),

@@ -6,7 +6,8 @@ tool calls (:mod:`streamops.tools`), :mod:`streamops.providers` (SDK streams and
 one event vocabulary; its ``text()`` operator lives there, so that
 ``streamops.text`` stays the text-buffer module), :mod:`streamops.flow` (tee,
 collect, buffer, throttle, timeout, merge, SSE out), :mod:`streamops.delivery`
-(resumable delivery: publish, resume, Redis and memory stores), and the core
+(resumable delivery: publish, resume, Redis and memory stores), :mod:`streamops.ui`
+(the Vercel AI SDK UI message stream and AG-UI), and the core
 (:func:`pipe`, :func:`stream`, :func:`operator`, :func:`iterate`).
 """
 
@@ -135,12 +136,17 @@ from .tools import ToolResult as ToolResult
 from .tools import run_tools as run_tools
 from .tools import tool_calls as tool_calls
 from .tools import tool_model as tool_model
+from .ui import UI_MESSAGE_STREAM_HEADERS as UI_MESSAGE_STREAM_HEADERS
+from .ui import to_ag_ui as to_ag_ui
+from .ui import to_ui_message_stream as to_ui_message_stream
+from .ui import ui_message_stream_response as ui_message_stream_response
 
 __version__ = "0.1.0"
 
 __all__ = [
     "INCOMPLETE_LINK",
     "SSE_HEADERS",
+    "UI_MESSAGE_STREAM_HEADERS",
     "AsyncModelStream",
     "BlockKind",
     "BlockSplitter",
@@ -257,9 +263,12 @@ __all__ = [
     "think_tags",
     "throttle",
     "timeout",
+    "to_ag_ui",
     "to_sse",
+    "to_ui_message_stream",
     "tool_calls",
     "tool_definitions",
     "tool_model",
+    "ui_message_stream_response",
     "words",
 ]

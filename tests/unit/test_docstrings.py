@@ -20,6 +20,7 @@ MODULES = [
     "streamops.samples",
     "streamops.text",
     "streamops.tools",
+    "streamops.ui",
 ]
 
 

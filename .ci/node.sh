@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Node peers of the Markdown tests and benchmark (remend), from the
-# committed lock file. Needs node and npm.
+# The Node peers of the Markdown tests and benchmark (remend) and the UI clients
+# (the AI SDK's ai, @ag-ui/client), from the committed lock file. Needs node and npm.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/node"
 npm ci --no-audit --no-fund --silent

@@ -37,7 +37,6 @@ from ._shared import (
     jsonable,
     model_data,
     run,
-    unsupported,
 )
 
 __all__ = ["to_ag_ui"]
@@ -53,9 +52,9 @@ def _diff(old: Any, new: Any, pointer: str, ops: list[dict[str, Any]]) -> None:
     if old is new:
         return
     if old.__class__ is dict and new.__class__ is dict:
-        for key in old:
-            if key not in new:
-                ops.append({"op": "remove", "path": pointer + "/" + _escape(key)})
+        ops.extend(
+            {"op": "remove", "path": pointer + "/" + _escape(key)} for key in old if key not in new
+        )
         for key, value in new.items():
             if key in old:
                 _diff(old[key], value, pointer + "/" + _escape(key), ops)
@@ -66,7 +65,8 @@ def _diff(old: Any, new: Any, pointer: str, ops: list[dict[str, Any]]) -> None:
         for i in range(common):
             _diff(old[i], new[i], f"{pointer}/{i}", ops)
         ops.extend(
-            {"op": "add", "path": f"{pointer}/{i}", "value": new[i]} for i in range(common, len(new))
+            {"op": "add", "path": f"{pointer}/{i}", "value": new[i]}
+            for i in range(common, len(new))
         )
         ops.extend(
             {"op": "remove", "path": f"{pointer}/{i}"} for i in reversed(range(common, len(old)))
@@ -95,13 +95,14 @@ def state_delta(old: Any, new: Any) -> list[dict[str, Any]]:
 class _AGUICore(BlockCore):
     """Provider events, tool results and models in; AG-UI events out (plain dicts)."""
 
+    what = "to_ag_ui()"
+
     __slots__ = (
-        "handlers",
         "last_reasoning",
         "last_text",
-        "model",
         "run_id",
         "state",
+        "state_model",
         "thread_id",
         "usage",
     )
@@ -113,9 +114,9 @@ class _AGUICore(BlockCore):
         self.last_text: str | None = None  # the assistant message tool calls belong to
         self.last_reasoning: str | None = None
         self.state: Any = _NOTHING  # the state the client holds
-        self.model: type[Any] | None = None  # the model of the object being written
+        self.state_model: type[Any] | None = None  # the model of the object being written
         self.usage: dict[str, Any] | None = None
-        self.handlers: dict[type[Any], Callable[[Any, list[dict[str, Any]]], None]] = {
+        self.handlers = {
             TextDelta: self._text,
             Refusal: self._text,
             ReasoningDelta: self._reasoning,
@@ -143,22 +144,10 @@ class _AGUICore(BlockCore):
     def open(self) -> list[dict[str, Any]]:
         return [{"type": "RUN_STARTED", "threadId": self.thread_id, "runId": self.run_id}]
 
-    def feed(self, item: object) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        handler = self.handlers.get(item.__class__)
-        if handler is not None:
-            handler(item, out)
-        elif isinstance(item, BaseModel):
-            self._model(item, out)
-        elif isinstance(item, str):
-            if item:
-                self._text(TextDelta(item), out)
-        else:
-            raise unsupported(item, "to_ag_ui()")
-        return out
-
     def _end_run(self, outcome: str | None) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        if self.ended:  # after RUN_ERROR, nothing
+            return out
         self.end_blocks(out)
         out.extend({"type": "TOOL_CALL_END", "toolCallId": id} for id in self.calls.values())
         self.calls.clear()
@@ -335,26 +324,24 @@ class _AGUICore(BlockCore):
     def _ignore(self, event: object, out: list[dict[str, Any]]) -> None:
         """Reasoning signatures and unknown events are for the next request, not the UI."""
 
-    def _model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
+    def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
         model, data = model_data(item)
-        if model is not self.model or self.state is _NOTHING:
+        if model is not self.state_model or self.state is _NOTHING:
             out.append({"type": "STATE_SNAPSHOT", "snapshot": data})
         else:
             delta = state_delta(self.state, data)
             if delta:
                 out.append({"type": "STATE_DELTA", "delta": delta})
         final = not isinstance(item, Partial)
-        self.model = None if final else model
+        self.state_model = None if final else model
         self.state = data
 
 
 @operator
-async def _to_ag_ui(
+def _to_ag_ui(
     source: AsyncIterable[object], thread_id: str | None, run_id: str | None
 ) -> AsyncIterator[str]:
-    core = _AGUICore(thread_id, run_id)
-    async for frame in run(core, source, "to_ag_ui()"):
-        yield frame
+    return run(_AGUICore(thread_id, run_id), source, "to_ag_ui()")
 
 
 def to_ag_ui(

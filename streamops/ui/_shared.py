@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any, Protocol
 
 import anyio
@@ -149,15 +149,37 @@ class BlockCore:
     """What both cores keep: the open text / reasoning block of each choice, and the tool
     calls seen. Subclasses say what a block's start, delta and end look like."""
 
-    __slots__ = ("blocks", "calls", "counter", "ended", "failed", "known")
+    __slots__ = ("blocks", "calls", "counter", "ended", "failed", "handlers", "known")
+
+    what = ""  # the operator's name, for errors
 
     def __init__(self) -> None:
+        self.handlers: dict[type[Any], Callable[[Any, list[dict[str, Any]]], None]] = {}
         self.ended = False
         self.counter = 0
         self.blocks: dict[int, tuple[str, str]] = {}  # choice -> open (kind, id)
         self.calls: dict[tuple[int, int], str] = {}  # (choice, index) -> id, arguments streaming
         self.known: set[str] = set()  # tool call ids the client already knows
         self.failed: dict[str, BaseException] = {}  # id -> the failure already sent
+
+    def feed(self, item: object) -> list[dict[str, Any]]:
+        """The protocol's payloads for one item (``handlers`` by exact type, then models
+        and text)."""
+        out: list[dict[str, Any]] = []
+        handler = self.handlers.get(item.__class__)
+        if handler is not None:
+            handler(item, out)
+        elif isinstance(item, BaseModel):
+            self.model(item, out)
+        elif isinstance(item, str):
+            if item:
+                self.block("text", item, 0, out)
+        else:
+            raise unsupported(item, self.what)
+        return out
+
+    def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
 
     def new_id(self, kind: str) -> str:
         self.counter += 1
@@ -193,7 +215,9 @@ class BlockCore:
             self.block_start(kind, block[1], out)
         out.append(self.block_delta(kind, block[1], text))
 
-    def call_starts(self, choice: int, index: int, id: str | None, out: list[dict[str, Any]]) -> str:
+    def call_starts(
+        self, choice: int, index: int, id: str | None, out: list[dict[str, Any]]
+    ) -> str:
         """A tool call's arguments start streaming: end the text before it; its id."""
         self.before_content(out)
         self.end_block(choice, out)

@@ -37,7 +37,6 @@ from ._shared import (
     kebab,
     model_data,
     run,
-    unsupported,
 )
 
 if TYPE_CHECKING:
@@ -109,7 +108,16 @@ def finish_reason(reason: str | None) -> str | None:
 class _UIMessageCore(BlockCore):
     """Provider events, tool results and models in; UI message chunks out (plain dicts)."""
 
-    __slots__ = ("data_ids", "data_name", "handlers", "message_id", "reason", "sources", "step_done")
+    what = "to_ui_message_stream()"
+
+    __slots__ = (
+        "data_ids",
+        "data_name",
+        "message_id",
+        "reason",
+        "sources",
+        "step_done",
+    )
 
     def __init__(self, message_id: str | None, data_name: str | None) -> None:
         super().__init__()
@@ -119,7 +127,7 @@ class _UIMessageCore(BlockCore):
         self.data_ids: dict[type[Any], str] = {}  # model -> id of the object being written
         self.reason: str | None = None
         self.step_done = False
-        self.handlers: dict[type[Any], Callable[[Any, list[dict[str, Any]]], None]] = {
+        self.handlers = {
             TextDelta: self._text,
             Refusal: self._text,
             ReasoningDelta: self._reasoning,
@@ -144,26 +152,14 @@ class _UIMessageCore(BlockCore):
     def open(self) -> list[dict[str, Any]]:
         return [{"type": "start", "messageId": self.message_id}, {"type": "start-step"}]
 
-    def feed(self, item: object) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        handler = self.handlers.get(item.__class__)
-        if handler is not None:
-            handler(item, out)
-        elif isinstance(item, BaseModel):
-            self._model(item, out)
-        elif isinstance(item, str):
-            if item:
-                self._text(TextDelta(item), out)
-        else:
-            raise unsupported(item, "to_ui_message_stream()")
-        return out
-
     def close(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         self.end_blocks(out)
         out.append({"type": "finish-step"})
         reason = finish_reason(self.reason)
-        out.append({"type": "finish"} if reason is None else {"type": "finish", "finishReason": reason})
+        out.append(
+            {"type": "finish"} if reason is None else {"type": "finish", "finishReason": reason}
+        )
         return out
 
     def fail(self, exc: BaseException) -> list[dict[str, Any]]:
@@ -195,7 +191,8 @@ class _UIMessageCore(BlockCore):
         """Make sure the message has a part for the call before an output refers to it."""
         if id not in self.known:
             self.known.add(id)
-            chunk = {"type": "tool-input-available", "toolCallId": id, "toolName": name}
+            chunk: dict[str, Any] = {"type": "tool-input-available", "toolCallId": id}
+            chunk["toolName"] = name
             chunk["input"] = None
             if server:
                 chunk["providerExecuted"] = True
@@ -211,7 +208,11 @@ class _UIMessageCore(BlockCore):
 
     def _call_started(self, event: ToolCallStarted, out: list[dict[str, Any]]) -> None:
         id = self.call_starts(event.choice, event.index, event.id, out)
-        chunk: dict[str, Any] = {"type": "tool-input-start", "toolCallId": id, "toolName": event.name}
+        chunk: dict[str, Any] = {
+            "type": "tool-input-start",
+            "toolCallId": id,
+            "toolName": event.name,
+        }
         if event.server:
             chunk["providerExecuted"] = True
         out.append(chunk)
@@ -259,11 +260,19 @@ class _UIMessageCore(BlockCore):
         self._tool_part(id, result.name, out, server=False)
         if result.error is None:
             out.append(
-                {"type": "tool-output-available", "toolCallId": id, "output": jsonable(result.value)}
+                {
+                    "type": "tool-output-available",
+                    "toolCallId": id,
+                    "output": jsonable(result.value),
+                }
             )
         else:
             out.append(
-                {"type": "tool-output-error", "toolCallId": id, "errorText": error_text(result.error)}
+                {
+                    "type": "tool-output-error",
+                    "toolCallId": id,
+                    "errorText": error_text(result.error),
+                }
             )
 
     def _server_result(self, event: ServerToolResult, out: list[dict[str, Any]]) -> None:
@@ -336,7 +345,7 @@ class _UIMessageCore(BlockCore):
         """Reasoning signatures, redacted reasoning and unknown events are for the next
         request (see ``to_message``), not for the browser."""
 
-    def _model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
+    def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
         model, data = model_data(item)
         final = not isinstance(item, Partial)
         id = self.data_ids.get(model)
@@ -351,12 +360,10 @@ class _UIMessageCore(BlockCore):
 
 
 @operator
-async def _to_ui_message_stream(
+def _to_ui_message_stream(
     source: AsyncIterable[object], message_id: str | None, data_name: str | None
 ) -> AsyncIterator[str]:
-    core = _UIMessageCore(message_id, data_name)
-    async for frame in run(core, source, "to_ui_message_stream()", DONE):
-        yield frame
+    return run(_UIMessageCore(message_id, data_name), source, "to_ui_message_stream()", DONE)
 
 
 def to_ui_message_stream(
@@ -469,4 +476,3 @@ def ui_message_stream_response(
         headers={**UI_MESSAGE_STREAM_HEADERS, **(headers or {})},
         media_type="text/event-stream",
     )
-

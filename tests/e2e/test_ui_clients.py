@@ -149,8 +149,8 @@ def _serve(case: Any, kind: str) -> Response:
     return sse_response(pipe(source, to_ag_ui(thread_id=thread, run_id=run)))
 
 
-def _bodies(cases: dict[str, Any], kind: str | dict[str, str]) -> dict[str, str]:
-    """Each case served by our own response helper, read back as the HTTP body."""
+def _bodies(cases: dict[str, Any], kind: str | dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Each case served by our own response helper: its content type and body."""
 
     async def endpoint(request: Request) -> Response:
         name = request.path_params["name"]
@@ -165,7 +165,7 @@ def _bodies(cases: dict[str, Any], kind: str | dict[str, str]) -> dict[str, str]
             assert response.headers["content-type"].startswith("text/event-stream")
             if kind == "vercel":
                 assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
-            bodies[name] = response.text
+            bodies[name] = (response.headers["content-type"], response.text)
     return bodies
 
 
@@ -180,7 +180,7 @@ def sdk() -> dict[str, Any]:
     bodies = _bodies(cases, "vercel")
     run = subprocess.run(
         [node, str(NODE_DIR / "ui_message_stream.mjs")],
-        input=json.dumps(list(bodies.values())),
+        input=json.dumps([text for _, text in bodies.values()]),
         capture_output=True,
         text=True,
         timeout=120,
@@ -308,9 +308,10 @@ def agent() -> dict[str, Any]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", 0)))
-            data = bodies[self.path.strip("/")].encode()
+            content_type, text = bodies[self.path.strip("/")]
+            data = text.encode()
             self.send_response(200)
-            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -114,6 +114,7 @@ class _UIMessageCore(BlockCore):
         "data_ids",
         "data_name",
         "message_id",
+        "names",
         "reason",
         "sources",
         "step_done",
@@ -125,6 +126,7 @@ class _UIMessageCore(BlockCore):
         self.data_name = data_name
         self.sources: set[str] = set()
         self.data_ids: dict[type[Any], str] = {}  # model -> id of the object being written
+        self.names: dict[str, str] = {}  # tool call id -> tool name
         self.reason: str | None = None
         self.step_done = False
         self.handlers = {
@@ -155,6 +157,12 @@ class _UIMessageCore(BlockCore):
     def close(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         self.end_blocks(out)
+        for id in self.calls.values():  # calls whose arguments never finished
+            name = self.names[id]
+            out.append(
+                self._input_error(id, name, None, f"the arguments of tool call {id!r} were cut off")
+            )
+        self.calls.clear()
         out.append({"type": "finish-step"})
         reason = finish_reason(self.reason)
         out.append(
@@ -198,6 +206,15 @@ class _UIMessageCore(BlockCore):
                 chunk["providerExecuted"] = True
             out.append(chunk)
 
+    def _input_error(self, id: str, name: str, input: Any, text: str) -> dict[str, Any]:
+        return {
+            "type": "tool-input-error",
+            "toolCallId": id,
+            "toolName": name,
+            "input": input,
+            "errorText": text,
+        }
+
     # --- handlers -----------------------------------------------------------------------
 
     def _text(self, event: TextDelta | Refusal, out: list[dict[str, Any]]) -> None:
@@ -208,6 +225,7 @@ class _UIMessageCore(BlockCore):
 
     def _call_started(self, event: ToolCallStarted, out: list[dict[str, Any]]) -> None:
         id = self.call_starts(event.choice, event.index, event.id, out)
+        self.names[id] = event.name
         chunk: dict[str, Any] = {
             "type": "tool-input-start",
             "toolCallId": id,
@@ -224,18 +242,14 @@ class _UIMessageCore(BlockCore):
 
     def _call_done(self, event: ToolCallDone, out: list[dict[str, Any]]) -> None:
         id, _ = self.call_ends(event.choice, event.index, event.id, out)
-        chunk: dict[str, Any] = {"toolCallId": id, "toolName": event.name}
         if event.complete and event.parsed is not None:
-            chunk["type"] = "tool-input-available"
+            chunk: dict[str, Any] = {"type": "tool-input-available", "toolCallId": id}
+            chunk["toolName"] = event.name
             chunk["input"] = jsonable(event.parsed)
         else:
-            chunk["type"] = "tool-input-error"
-            chunk["input"] = event.arguments
-            chunk["errorText"] = (
-                f"the arguments of tool call {id!r} were cut off"
-                if not event.complete
-                else f"the arguments of tool call {id!r} are not valid JSON"
-            )
+            problem = "were cut off" if not event.complete else "are not valid JSON"
+            text = f"the arguments of tool call {id!r} {problem}"
+            chunk = self._input_error(id, event.name, event.arguments, text)
         if event.server:
             chunk["providerExecuted"] = True
         out.append(chunk)
@@ -243,15 +257,8 @@ class _UIMessageCore(BlockCore):
     def _call_failed(self, event: ToolCallFailed, out: list[dict[str, Any]]) -> None:
         id, _ = self.call_ends(event.choice, event.index, event.id, out)
         self.failed[id] = event.error
-        out.append(
-            {
-                "type": "tool-input-error",
-                "toolCallId": id,
-                "toolName": event.name,
-                "input": event.error.arguments,
-                "errorText": error_text(event.error),
-            }
-        )
+        error = event.error
+        out.append(self._input_error(id, event.name, error.arguments, error_text(error)))
 
     def _result(self, result: ToolResult, out: list[dict[str, Any]]) -> None:
         id = self.result_sent(result.id, result.index, result.error)

@@ -6,18 +6,19 @@
 * AI SDK: the data parts of one object share one id, and the last one holds the
   final model.
 * Text: the deltas of either protocol spell the text, however it was cut.
-* Errors: a malformed document ends both streams with the same error text,
-  whatever the chunking.
+* Errors: a malformed document ends both streams with the same error (its text up
+  to the path), whatever the chunking.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 
 import jsonpatch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -53,6 +54,9 @@ docs = st.builds(
 )
 
 
+SNIPPET = re.compile(r"(?<=\)): .*\Z", re.S)
+
+
 def cut(text: str, cuts: list[int]) -> list[str]:
     points = [0, *sorted(cuts), len(text)]
     return [text[a:b] for a, b in itertools.pairwise(points) if b > a]
@@ -62,7 +66,6 @@ def payloads(frames: list[str]) -> list[dict[str, Any]]:
     return [json.loads(frame[6:]) for frame in frames if frame != "data: [DONE]\n\n"]
 
 
-@settings(max_examples=30, deadline=None)
 @given(doc=docs, data=st.data())
 def test_state_deltas_rebuild_every_snapshot(doc: Doc, data: st.DataObject) -> None:
     text = doc.model_dump_json()
@@ -85,7 +88,6 @@ def test_state_deltas_rebuild_every_snapshot(doc: Doc, data: st.DataObject) -> N
     assert state == doc.model_dump(mode="json")
 
 
-@settings(max_examples=30, deadline=None)
 @given(doc=docs, data=st.data())
 def test_one_data_part_ends_with_the_model(doc: Doc, data: st.DataObject) -> None:
     text = doc.model_dump_json()
@@ -99,7 +101,6 @@ def test_one_data_part_ends_with_the_model(doc: Doc, data: st.DataObject) -> Non
     assert parts[-1]["data"] == doc.model_dump(mode="json")
 
 
-@settings(max_examples=30, deadline=None)
 @given(text=st.text(min_size=1, max_size=200), data=st.data())
 def test_text_deltas_spell_the_text(text: str, data: st.DataObject) -> None:
     deltas = [TextDelta(c) for c in cut(text, data.draw(st.lists(st.integers(0, len(text)))))]
@@ -110,7 +111,6 @@ def test_text_deltas_spell_the_text(text: str, data: st.DataObject) -> None:
     assert "".join(e["delta"] for e in agui if e["type"] == "TEXT_MESSAGE_CONTENT") == text
 
 
-@settings(max_examples=30, deadline=None)
 @given(doc=docs, data=st.data())
 def test_errors_do_not_depend_on_the_chunking(doc: Doc, data: st.DataObject) -> None:
     text = doc.model_dump_json()
@@ -121,6 +121,12 @@ def test_errors_do_not_depend_on_the_chunking(doc: Doc, data: st.DataObject) -> 
     def ends(chunking: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
         vercel = payloads(drain(pipe(chunking, partial(Doc), to_ui_message_stream())))
         agui = payloads(drain(pipe(chunking, partial(Doc), to_ag_ui(thread_id="t", run_id="r"))))
+        # (the parser's message ends with a snippet of the text around the error, which
+        # shows what followed it only as far as it had arrived: compare up to the path)
+        if "errorText" in vercel[-1]:
+            vercel[-1]["errorText"] = SNIPPET.sub("", vercel[-1]["errorText"])
+        if "message" in agui[-1]:
+            agui[-1]["message"] = SNIPPET.sub("", agui[-1]["message"])
         return vercel[-1], agui[-1]
 
     whole = ends([bad])

@@ -356,6 +356,17 @@ async def test_cut_off_or_malformed_arguments_are_input_errors() -> None:
     assert "not valid JSON" in got[1]["errorText"]
 
 
+async def test_a_call_still_streaming_at_the_end_is_an_input_error() -> None:
+    got = body(await ui([ToolCallStarted(0, "c1", "f"), ToolCallDelta(0, '{"a": ')]))
+    assert got[-1] == {
+        "type": "tool-input-error",
+        "toolCallId": "c1",
+        "toolName": "f",
+        "input": None,
+        "errorText": "the arguments of tool call 'c1' were cut off",
+    }
+
+
 async def test_calls_without_ids_get_ids_from_their_position() -> None:
     got = body(
         await ui(

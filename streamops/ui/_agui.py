@@ -14,17 +14,12 @@ from ..providers._events import (
     Citation,
     Finished,
     ProviderError,
-    ReasoningDelta,
-    ReasoningSignature,
     RedactedReasoning,
-    Refusal,
     ServerToolResult,
     ServerToolUpdate,
-    TextDelta,
     ToolCallDelta,
     ToolCallDone,
     ToolCallStarted,
-    Unknown,
     Usage,
 )
 from ..tools import ToolCallFailed, ToolResult
@@ -116,25 +111,6 @@ class _AGUICore(BlockCore):
         self.state: Any = _NOTHING  # the state the client holds
         self.state_model: type[Any] | None = None  # the model of the object being written
         self.usage: dict[str, Any] | None = None
-        self.handlers = {
-            TextDelta: self._text,
-            Refusal: self._text,
-            ReasoningDelta: self._reasoning,
-            ToolCallStarted: self._call_started,
-            ToolCallDelta: self._call_delta,
-            ToolCallDone: self._call_done,
-            ToolCallFailed: self._call_failed,
-            ToolResult: self._result,
-            ServerToolResult: self._server_result,
-            ServerToolUpdate: self._server_update,
-            Citation: self._citation,
-            Usage: self._usage,
-            Finished: self._finished,
-            ProviderError: self._provider_error,
-            RedactedReasoning: self._redacted,
-            ReasoningSignature: self._ignore,
-            Unknown: self._ignore,
-        }
 
     def new_id(self, kind: str) -> str:
         return f"{self.run_id}-{super().new_id(kind)}"
@@ -271,12 +247,6 @@ class _AGUICore(BlockCore):
 
     # --- the rest -----------------------------------------------------------------------
 
-    def _text(self, event: TextDelta | Refusal, out: list[dict[str, Any]]) -> None:
-        self.block("text", event.text, event.choice, out)
-
-    def _reasoning(self, event: ReasoningDelta, out: list[dict[str, Any]]) -> None:
-        self.block("reasoning", event.text, event.choice, out)
-
     def _redacted(self, event: RedactedReasoning, out: list[dict[str, Any]]) -> None:
         id = self.last_reasoning
         if id is None:  # opaque reasoning with no visible reasoning before it
@@ -320,9 +290,6 @@ class _AGUICore(BlockCore):
             error["code"] = str(code)
         out.append(error)
         self.ended = True
-
-    def _ignore(self, event: object, out: list[dict[str, Any]]) -> None:
-        """Reasoning signatures and unknown events are for the next request, not the UI."""
 
     def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
         model, data = model_data(item)

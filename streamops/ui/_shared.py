@@ -14,6 +14,24 @@ from pydantic import BaseModel
 
 from ..errors import StreamopsError
 from ..models import Partial
+from ..providers._events import (
+    Citation,
+    Finished,
+    ProviderError,
+    ReasoningDelta,
+    ReasoningSignature,
+    RedactedReasoning,
+    Refusal,
+    ServerToolResult,
+    ServerToolUpdate,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    Unknown,
+    Usage,
+)
+from ..tools import ToolCallFailed, ToolResult
 
 logger = logging.getLogger("streamops")
 
@@ -145,6 +163,28 @@ async def run(
         yield last
 
 
+# The method of a core that handles each kind of item (exact types: one dict lookup).
+HANDLERS: dict[type[Any], str] = {
+    TextDelta: "_text",
+    Refusal: "_text",
+    ReasoningDelta: "_reasoning",
+    ToolCallStarted: "_call_started",
+    ToolCallDelta: "_call_delta",
+    ToolCallDone: "_call_done",
+    ToolCallFailed: "_call_failed",
+    ToolResult: "_result",
+    ServerToolResult: "_server_result",
+    ServerToolUpdate: "_server_update",
+    Citation: "_citation",
+    Usage: "_usage",
+    Finished: "_finished",
+    ProviderError: "_provider_error",
+    RedactedReasoning: "_redacted",
+    ReasoningSignature: "_ignore",
+    Unknown: "_ignore",
+}
+
+
 class BlockCore:
     """What both cores keep: the open text / reasoning block of each choice, and the tool
     calls seen. Subclasses say what a block's start, delta and end look like."""
@@ -154,7 +194,9 @@ class BlockCore:
     what = ""  # the operator's name, for errors
 
     def __init__(self) -> None:
-        self.handlers: dict[type[Any], Callable[[Any, list[dict[str, Any]]], None]] = {}
+        self.handlers: dict[type[Any], Callable[[Any, list[dict[str, Any]]], None]] = {
+            kind: getattr(self, name) for kind, name in HANDLERS.items()
+        }
         self.ended = False
         self.counter = 0
         self.blocks: dict[int, tuple[str, str]] = {}  # choice -> open (kind, id)
@@ -173,13 +215,23 @@ class BlockCore:
             self.model(item, out)
         elif isinstance(item, str):
             if item:
-                self.block("text", item, 0, out)
+                self._text(TextDelta(item), out)
         else:
             raise unsupported(item, self.what)
         return out
 
     def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
         raise NotImplementedError
+
+    def _text(self, event: TextDelta | Refusal, out: list[dict[str, Any]]) -> None:
+        self.block("text", event.text, event.choice, out)
+
+    def _reasoning(self, event: ReasoningDelta, out: list[dict[str, Any]]) -> None:
+        self.block("reasoning", event.text, event.choice, out)
+
+    def _ignore(self, event: object, out: list[dict[str, Any]]) -> None:
+        """Reasoning signatures and unknown events are for the next request (see
+        ``to_message``), not for the browser."""
 
     def new_id(self, kind: str) -> str:
         self.counter += 1

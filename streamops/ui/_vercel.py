@@ -15,17 +15,12 @@ from ..providers._events import (
     Citation,
     Finished,
     ProviderError,
-    ReasoningDelta,
-    ReasoningSignature,
     RedactedReasoning,
-    Refusal,
     ServerToolResult,
     ServerToolUpdate,
-    TextDelta,
     ToolCallDelta,
     ToolCallDone,
     ToolCallStarted,
-    Unknown,
     Usage,
 )
 from ..tools import ToolCallFailed, ToolResult
@@ -129,25 +124,6 @@ class _UIMessageCore(BlockCore):
         self.names: dict[str, str] = {}  # tool call id -> tool name
         self.reason: str | None = None
         self.step_done = False
-        self.handlers = {
-            TextDelta: self._text,
-            Refusal: self._text,
-            ReasoningDelta: self._reasoning,
-            ToolCallStarted: self._call_started,
-            ToolCallDelta: self._call_delta,
-            ToolCallDone: self._call_done,
-            ToolCallFailed: self._call_failed,
-            ToolResult: self._result,
-            ServerToolResult: self._server_result,
-            ServerToolUpdate: self._server_update,
-            Citation: self._citation,
-            Usage: self._usage,
-            Finished: self._finished,
-            ProviderError: self._provider_error,
-            ReasoningSignature: self._ignore,
-            RedactedReasoning: self._ignore,
-            Unknown: self._ignore,
-        }
 
     # --- the stream's frame -------------------------------------------------------------
 
@@ -216,12 +192,6 @@ class _UIMessageCore(BlockCore):
         }
 
     # --- handlers -----------------------------------------------------------------------
-
-    def _text(self, event: TextDelta | Refusal, out: list[dict[str, Any]]) -> None:
-        self.block("text", event.text, event.choice, out)
-
-    def _reasoning(self, event: ReasoningDelta, out: list[dict[str, Any]]) -> None:
-        self.block("reasoning", event.text, event.choice, out)
 
     def _call_started(self, event: ToolCallStarted, out: list[dict[str, Any]]) -> None:
         id = self.call_starts(event.choice, event.index, event.id, out)
@@ -308,6 +278,9 @@ class _UIMessageCore(BlockCore):
             }
         )
 
+    def _redacted(self, event: RedactedReasoning, out: list[dict[str, Any]]) -> None:
+        """Redacted reasoning is for the next request, not the browser."""
+
     def _citation(self, event: Citation, out: list[dict[str, Any]]) -> None:
         key = event.url or event.title or event.text or ""
         if key in self.sources:
@@ -347,10 +320,6 @@ class _UIMessageCore(BlockCore):
     def _provider_error(self, event: ProviderError, out: list[dict[str, Any]]) -> None:
         text = event.message or (event.error_type or "") or "the provider reported an error"
         out.append({"type": "error", "errorText": text})
-
-    def _ignore(self, event: object, out: list[dict[str, Any]]) -> None:
-        """Reasoning signatures, redacted reasoning and unknown events are for the next
-        request (see ``to_message``), not for the browser."""
 
     def model(self, item: BaseModel, out: list[dict[str, Any]]) -> None:
         model, data = model_data(item)

@@ -1,7 +1,7 @@
 """Property tests for the UI protocols: random documents and texts, cut at random points.
 
 * AG-UI: the ``STATE_SNAPSHOT`` then ``STATE_DELTA`` patches, applied with the
-  ``jsonpatch`` library, rebuild every snapshot the model stream showed, in
+  ``jsonpatch`` library (``rebuild_states``), rebuild every snapshot the model stream showed, in
   order, and end at the final model; they use only ``add``/``replace``/``remove``.
 * AI SDK: the data parts of one object share one id, and the last one holds the
   final model.
@@ -17,12 +17,12 @@ import json
 import re
 from typing import Any
 
-import jsonpatch
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from streamops import TextDelta, drain, partial, pipe, to_ag_ui, to_ui_message_stream
+from tests.unit.test_ui import rebuild_states
 
 
 class Item(BaseModel):
@@ -72,20 +72,12 @@ def test_state_deltas_rebuild_every_snapshot(doc: Doc, data: st.DataObject) -> N
     chunks = cut(text, data.draw(st.lists(st.integers(0, len(text)), max_size=25)))
     outputs = drain(pipe(chunks, partial(Doc)))
     events = payloads(drain(pipe(outputs, to_ag_ui(thread_id="t", run_id="r"))))
-    state_events = [e for e in events if e["type"].startswith("STATE")]
-    assert state_events[0]["type"] == "STATE_SNAPSHOT"
-    state = state_events[0]["snapshot"]
-    rebuilt = [state]
-    for event in state_events[1:]:
-        assert event["type"] == "STATE_DELTA"
-        assert {op["op"] for op in event["delta"]} <= {"add", "replace", "remove"}
-        state = jsonpatch.apply_patch(state, event["delta"])
-        rebuilt.append(state)
+    rebuilt = rebuild_states(events)
     shown = [o.model_dump(mode="json", exclude_unset=True) for o in outputs[:-1]]
     shown.append(outputs[-1].model_dump(mode="json"))
     distinct = [s for i, s in enumerate(shown) if i == 0 or s != shown[i - 1]]
     assert rebuilt == distinct
-    assert state == doc.model_dump(mode="json")
+    assert rebuilt[-1] == doc.model_dump(mode="json")
 
 
 @given(doc=docs, data=st.data())

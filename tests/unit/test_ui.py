@@ -113,6 +113,21 @@ def agui_events(frames: list[str]) -> list[dict[str, Any]]:
     return events
 
 
+def rebuild_states(events: list[dict[str, Any]]) -> list[Any]:
+    """The states a client holds after each state event: the first snapshot, then each
+    delta applied with the ``jsonpatch`` library (RFC 6902 ops only)."""
+    state_events = [e for e in events if e["type"].startswith("STATE")]
+    assert state_events[0]["type"] == "STATE_SNAPSHOT"
+    state = state_events[0]["snapshot"]
+    states = [state]
+    for event in state_events[1:]:
+        assert event["type"] == "STATE_DELTA"
+        assert {op["op"] for op in event["delta"]} <= {"add", "replace", "remove"}
+        state = jsonpatch.apply_patch(state, event["delta"])
+        states.append(state)
+    return states
+
+
 async def agui(items_: list[Any]) -> list[dict[str, Any]]:
     return agui_events(await alist(pipe(items_, to_ag_ui(thread_id="t", run_id="r"))))
 
@@ -679,17 +694,9 @@ async def test_agui_results_of_calls_it_did_not_see_start() -> None:
 async def test_agui_state_snapshot_then_rfc6902_deltas(chunking: Any) -> None:
     outputs = await alist(pipe(chunking(TRIP), partial(Trip)))
     got = await agui(outputs)
-    state_events = [e for e in got if e["type"].startswith("STATE")]
-    assert state_events[0]["type"] == "STATE_SNAPSHOT"
-    state = state_events[0]["snapshot"]
+    rebuilt = rebuild_states(got)
     snapshots = [o.model_dump(mode="json", exclude_unset=True) for o in outputs[:-1]]
-    rebuilt = [state]
-    for event in state_events[1:]:
-        assert event["type"] == "STATE_DELTA"
-        assert {op["op"] for op in event["delta"]} <= {"add", "replace", "remove"}
-        state = jsonpatch.apply_patch(state, event["delta"])
-        rebuilt.append(state)
-    assert state == Trip.model_validate_json(TRIP).model_dump()
+    assert rebuilt[-1] == Trip.model_validate_json(TRIP).model_dump()
     # every snapshot that changed the state is rebuilt exactly, in order
     distinct = [s for i, s in enumerate(snapshots) if i == 0 or s != snapshots[i - 1]]
     assert rebuilt[: len(distinct)] == distinct

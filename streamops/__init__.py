@@ -10,7 +10,8 @@ Families: text (``words``, ``sentences``, ``lines``, ``paragraphs``,
 (:mod:`streamops.providers`: SDK streams and raw bodies to one event vocabulary;
 ``text()`` keeps the answer text), flow (:mod:`streamops.flow`: tee, collect,
 buffer, throttle, timeout, merge, SSE out), delivery (:mod:`streamops.delivery`),
-and the core (``pipe``, ``stream``, ``operator``, ``iterate``, ``drain``).
+the UI protocols (:mod:`streamops.ui`: the Vercel AI SDK UI message stream and
+AG-UI), and the core (``pipe``, ``stream``, ``operator``, ``iterate``, ``drain``).
 """
 
 from __future__ import annotations
@@ -152,12 +153,17 @@ from .tools import ToolResult as ToolResult
 from .tools import run_tools as run_tools
 from .tools import tool_calls as tool_calls
 from .tools import tool_model as tool_model
+from .ui import UI_MESSAGE_STREAM_HEADERS as UI_MESSAGE_STREAM_HEADERS
+from .ui import to_ag_ui as to_ag_ui
+from .ui import to_ui_message_stream as to_ui_message_stream
+from .ui import ui_message_stream_response as ui_message_stream_response
 
 __version__ = "0.1.0"
 
 __all__ = [
     "INCOMPLETE_LINK",
     "SSE_HEADERS",
+    "UI_MESSAGE_STREAM_HEADERS",
     "AWSEvent",
     "AWSEventDecoder",
     "AsyncModelStream",
@@ -286,11 +292,14 @@ __all__ = [
     "think_tags",
     "throttle",
     "timeout",
+    "to_ag_ui",
     "to_message",
     "to_sse",
+    "to_ui_message_stream",
     "tool_calls",
     "tool_definitions",
     "tool_messages",
     "tool_model",
+    "ui_message_stream_response",
     "words",
 ]

@@ -20,6 +20,7 @@ MODULES = [
     "streamops.samples",
     "streamops._text",
     "streamops.tools",
+    "streamops.ui",
 ]
 
 

@@ -365,7 +365,9 @@ class JSONParser:
         offset = max(0, min(offset, len(received)))
         line = received.count("\n", 0, offset) + 1
         column = offset - (received.rfind("\n", 0, offset) + 1) + 1
-        snippet = received[max(0, offset - 20) : offset + 20]
+        # Up to the offending character: what follows it depends on how much had
+        # arrived, and the message must not depend on the chunking.
+        snippet = received[max(0, offset - 30) : offset + 1]
         error = cls(
             message,
             offset=offset,

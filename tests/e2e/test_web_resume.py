@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,6 +28,7 @@ from streamops import RedisStore, resume
 from streamops.samples import sample_text
 from tests.delivery.conftest import RedisServer
 from tests.e2e import test_web
+from tests.e2e.servers import Proxy
 from tests.e2e.test_web import free_port, start_example, stop_example, wait_until_serving
 
 browser = test_web.browser  # the module's Chromium fixture, shared
@@ -44,59 +43,6 @@ FINAL = """() => ({
     reconnects: window.reconnects,
     state: window.streamState,
 })"""
-
-
-class Proxy:
-    """A TCP proxy in front of a worker whose connections the test can cut."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:  # the listener was closed
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            with self.lock:
-                self.sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        for sock in (src, dst):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def drop(self) -> int:
-        """Cut every connection open now, both ways; how many there were."""
-        with self.lock:
-            sockets, self.sockets = self.sockets, []
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        return len(sockets) // 2
-
-    def close(self) -> None:
-        self.listener.close()
-        self.drop()
 
 
 class Workers:

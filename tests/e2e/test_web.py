@@ -31,6 +31,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
+from fastapi import Request
 
 from streamops._web_demo import OneLineFormatter, Stats, create_app
 from streamops.samples import replay, sample_text
@@ -108,13 +109,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
 
 
 # --- the page, served in this process so the test sees the server's side ---
@@ -354,3 +351,250 @@ def test_the_client_reports_a_rejected_body_as_an_http_error(
     )
     assert end == {"state": "error", "status": 422, "attempts": 1, "loc": ["body", "speed"]}
     page.close()
+
+
+# --- the client module on its own, against hand-written frames ---
+
+
+def op(name: str, path: str, value: Any) -> dict[str, Any]:
+    return {"op": name, "path": path, "value": value}
+
+
+class Frames:
+    """An app writing the frames a test needs, counting the requests it gets."""
+
+    def __init__(self) -> None:
+        from fastapi import FastAPI
+        from fastapi.responses import HTMLResponse, Response
+
+        from streamops import RESUME_HEADER, browser_client_response, sse_response
+
+        app = FastAPI()
+        self.requests: dict[str, int] = {}
+        self.last_ids: list[str | None] = []
+        self.slow_closed = threading.Event()
+
+        def count(name: str) -> None:
+            self.requests[name] = self.requests.get(name, 0) + 1
+
+        async def frames(*texts: str) -> AsyncIterator[str]:
+            for text in texts:
+                yield text
+
+        @app.get("/")
+        async def blank() -> HTMLResponse:
+            return HTMLResponse("<!doctype html><title>client</title>")
+
+        @app.get("/streamops.js")
+        async def client() -> Response:
+            return browser_client_response()
+
+        @app.post("/pet")
+        async def pet(request: Request) -> Any:  # snapshots of the name POSTed, then final
+            name = (await request.json())["name"]
+            return sse_response(
+                frames(
+                    f"id: 1\ndata: {json.dumps({'name': name[:3]})}\n\n",
+                    f"id: 2\nevent: final\ndata: {json.dumps({'name': name})}\n\n",
+                    'event: done\ndata: {"count":2}\n\n',
+                )
+            )
+
+        @app.get("/patches")
+        async def patches() -> Any:  # standard ops, the append extension, a final patch
+            ops = [
+                [
+                    {"op": "replace", "path": "", "value": {}},
+                    {"op": "add", "path": "/a", "value": "He"},
+                ],
+                [
+                    {"op": "append", "path": "/a", "value": "llo"},
+                    {"op": "add", "path": "/l", "value": [1]},
+                ],
+                [
+                    {"op": "replace", "path": "/a", "value": "Hello!"},
+                    {"op": "add", "path": "/l/-", "value": None},
+                ],
+                [{"op": "remove", "path": "/l/0"}, {"op": "add", "path": "/n", "value": None}],
+            ]
+            texts = [f"id: {i}\ndata: {json.dumps(o)}\n\n" for i, o in enumerate(ops[:-1], 1)]
+            texts.append(f"id: 4\nevent: final\ndata: {json.dumps(ops[-1])}\n\n")
+            texts.append('event: gap\ndata: {"dropped": 0}\n\n')
+            texts.append('event: done\ndata: {"count":4}\n\n')
+            return sse_response(frames(*texts))
+
+        @app.get("/drop")
+        async def drop() -> Any:  # ends without done; no resume header
+            count("drop")
+            return sse_response(frames("retry: 10\n\n", "id: 1\ndata: 1\n\n", "id: 2\ndata: 2\n\n"))
+
+        @app.get("/resume")
+        async def resume(request: Request) -> Any:  # ends early once, then continues
+            count("resume")
+            last = request.headers.get("last-event-id")
+            self.last_ids.append(last)
+            headers = {RESUME_HEADER: "/resume"}
+            if last is None:
+                return sse_response(
+                    frames("retry: 10\n\n", "id: 1\ndata: 1\n\n", "id: 2\ndata: 2\n\n"),
+                    headers=headers,
+                )
+            return sse_response(
+                frames("id: 3\ndata: 3\n\n", 'event: done\ndata: {"count":3}\n\n'), headers=headers
+            )
+
+        @app.get("/gone")
+        async def gone() -> Any:  # resumable, but every connection ends at once
+            count("gone")
+            return sse_response(frames("retry: 10\n\n"), headers={RESUME_HEADER: "/gone"})
+
+        @app.get("/slow")
+        async def slow() -> Any:
+            async def forever() -> AsyncIterator[str]:
+                try:
+                    n = 0
+                    while True:
+                        n += 1
+                        yield f"id: {n}\ndata: {n}\n\n"
+                        await anyio.sleep(0.02)  # pace, not synchronisation
+                finally:
+                    self.slow_closed.set()
+
+            return sse_response(forever())
+
+        self.served = Served(app)
+        self.url = self.served.url
+
+
+@pytest.fixture(scope="module")
+def frames_server() -> Iterator[Frames]:
+    served = Frames()
+    try:
+        yield served
+    finally:
+        served.served.close()
+
+
+@pytest.fixture
+def blank(frames_server: Frames, browser: Any) -> Iterator[Any]:
+    page = browser.new_page()
+    page.goto(frames_server.url)
+    yield page
+    page.close()
+
+
+def run_js(page: Any, body: str) -> Any:
+    return page.evaluate(
+        f"""async () => {{
+            const {{ stream }} = await import("/streamops.js");
+            {body}
+        }}"""
+    )
+
+
+def test_client_partial_final_done_in_order_with_a_post_body(blank: Any) -> None:
+    updates = run_js(
+        blank,
+        """
+        const seen = [];
+        const s = stream("/pet", { body: { name: "Biscuit" },
+                                   onPartial: (v) => seen.push(["onPartial", v.name]),
+                                   onFinal: (v) => seen.push(["onFinal", v.name]),
+                                   onDone: (d) => seen.push(["onDone", d.count]) });
+        for await (const u of s) seen.push([u.type, u.value.name]);
+        return [seen, s.state];
+        """,
+    )
+    assert updates == [
+        [
+            ["onPartial", "Bis"],
+            ["onFinal", "Biscuit"],
+            ["onDone", 2],
+            ["partial", "Bis"],
+            ["final", "Biscuit"],
+            ["done", "Biscuit"],
+        ],
+        "done",
+    ]
+
+
+def test_client_applies_standard_patches_and_the_append_extension(blank: Any) -> None:
+    result = run_js(
+        blank,
+        """
+        const types = [];
+        const s = stream("/patches", { patches: true });
+        for await (const u of s) types.push(u.type === "event" ? u.frame.event : u.type);
+        return [types, (await s.result).value];
+        """,
+    )
+    assert result == [
+        ["partial", "partial", "partial", "final", "gap", "done"],
+        {"a": "Hello!", "l": [None], "n": None},
+    ]
+
+
+def test_client_does_not_reconnect_when_the_server_cannot_resume(
+    frames_server: Frames, blank: Any
+) -> None:
+    before = frames_server.requests.get("drop", 0)
+    end = run_js(
+        blank,
+        """
+        const s = stream("/drop");
+        const end = await s.result;
+        return [end.state, end.error.type, end.error.lastEventId, end.value, s.attempts];
+        """,
+    )
+    assert end == ["error", "ConnectionLost", "2", 2, 1]
+    assert frames_server.requests["drop"] == before + 1
+
+
+def test_client_resumes_with_last_event_id_when_the_server_says_it_can(
+    frames_server: Frames, blank: Any
+) -> None:
+    frames_server.last_ids.clear()
+    end = run_js(
+        blank,
+        """
+        const values = [];
+        const s = stream("/resume", { onPartial: (v) => values.push(v) });
+        const end = await s.result;
+        return [end.state, values, s.attempts];
+        """,
+    )
+    assert end == ["done", [1, 2, 3], 2]
+    assert frames_server.last_ids == [None, "2"]
+
+
+def test_client_gives_up_after_bounded_retries(frames_server: Frames, blank: Any) -> None:
+    before = frames_server.requests.get("gone", 0)
+    end = run_js(
+        blank,
+        """
+        const delays = [];
+        const s = stream("/gone", { retries: 3, onReconnect: (r) => delays.push(r.delay) });
+        const end = await s.result;
+        return [end.state, end.error.type, delays, s.attempts];
+        """,
+    )
+    # the server's retry: 10 is the first wait, doubling
+    assert end == ["error", "ConnectionLost", [10, 20, 40], 4]
+    assert frames_server.requests["gone"] == before + 4
+
+
+def test_client_stop_aborts_the_request(frames_server: Frames, blank: Any) -> None:
+    frames_server.slow_closed.clear()
+    end = run_js(
+        blank,
+        """
+        let s;
+        const first = new Promise((resolve) => { s = stream("/slow", { onPartial: resolve }); });
+        await first;
+        s.stop();
+        const end = await s.result;
+        return [end.state, end.value > 0];
+        """,
+    )
+    assert end == ["stopped", True]
+    assert frames_server.slow_closed.wait(timeout=10), "the server's stream was not closed"

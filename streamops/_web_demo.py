@@ -26,9 +26,10 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
+from fastapi import FastAPI, Request  # the web extra: this module is imported for --web only
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._browser import RESUME_HEADER, _static_file, browser_client_response
@@ -37,9 +38,6 @@ from ._text import Committed, markdown_blocks
 from .flow import merge, sse_response, to_sse
 from .json import json_patches
 from .samples import Trip, replay
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 log = logging.getLogger("streamops.web")
 
@@ -183,7 +181,6 @@ def create_app(
     real model; ``redis`` (a URL) adds the resumable endpoints, ``peers`` lists
     the other workers' base URLs a reader may continue from; ``sources``
     replaces the model (tests). ``app.state.stats`` is what the server saw."""
-    from fastapi import FastAPI, Request
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import FileResponse, JSONResponse, Response
 

@@ -77,7 +77,11 @@ def start_example(port: int, *args: str) -> subprocess.Popen[bytes]:
         [sys.executable, str(APP), "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
+        # this checkout's package, whatever is installed
+        env={
+            **{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
+            "PYTHONPATH": str(ROOT),
+        },
     )
 
 

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from streamops import RedisStore, resume
@@ -42,6 +43,7 @@ FINAL = """() => ({
     frames: window.frames,
     reconnects: window.reconnects,
     state: window.streamState,
+    error: window.streamError,
 })"""
 
 
@@ -86,7 +88,9 @@ def run_page(browser: Any, url: str, *, mid_stream: Any = None) -> dict[str, Any
             page.wait_for_function("window.frames.length >= 30", timeout=30_000)
             assert page.evaluate("window.streamState") == "streaming"
             mid_stream()
-        page.wait_for_function("window.streamState !== 'streaming'", timeout=60_000)
+        page.wait_for_function(
+            "['done', 'stopped', 'error'].includes(window.streamState)", timeout=60_000
+        )
         return dict(page.evaluate(FINAL))
     finally:
         page.close()
@@ -96,7 +100,7 @@ def run_page(browser: Any, url: str, *, mid_stream: Any = None) -> dict[str, Any
 def uninterrupted(workers: Workers, browser: Any) -> dict[str, Any]:
     final = run_page(browser, workers.via_proxy)
     assert final["state"] == "done"
-    assert final["doc"] == json.loads(sample_text("report"))
+    assert final["doc"]["card"] == json.loads(sample_text("report"))
     assert final["reconnects"] == []
     return final
 
@@ -132,7 +136,8 @@ def test_a_killed_worker_hands_the_page_to_the_other_with_every_stored_frame(
         browser, workers.a, mid_stream=lambda: workers.proc_a.send_signal(signal.SIGKILL)
     )
     workers.proc_a.wait(timeout=10)
-    assert final["state"] == "producer_lost"  # the generation died with A; no hang
+    assert final["state"] == "error"  # the generation died with A; no hang
+    assert final["error"]["type"] == "ProducerLost"
     assert final["reconnects"][0].startswith(workers.b + "/api/streams/")
     assert consecutive(final["frames"])
     stream_id = final["reconnects"][0].split("/api/streams/")[1].split("?")[0]
@@ -147,3 +152,12 @@ async def read_log(url: str, stream_id: str) -> list[Any]:
         return [frame async for frame in resume(store, stream_id, block=1.0)]
 
 
+
+
+def test_a_position_that_is_not_a_frame_id_is_a_400(workers: Workers) -> None:
+    response = httpx.get(
+        f"{workers.b}/api/streams/nope", headers={"Last-Event-ID": "abc"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert "detail" in response.json()

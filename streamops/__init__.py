@@ -16,6 +16,9 @@ AG-UI), and the core (``pipe``, ``stream``, ``operator``, ``iterate``, ``drain``
 
 from __future__ import annotations
 
+from ._browser import RESUME_HEADER as RESUME_HEADER
+from ._browser import browser_client_path as browser_client_path
+from ._browser import browser_client_response as browser_client_response
 from ._core import ChunkCore as ChunkCore
 from ._core import Operator as Operator
 from ._core import SameOperator as SameOperator
@@ -162,6 +165,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "INCOMPLETE_LINK",
+    "RESUME_HEADER",
     "SSE_HEADERS",
     "UI_MESSAGE_STREAM_HEADERS",
     "AWSEvent",
@@ -247,6 +251,8 @@ __all__ = [
     "Usage",
     "WordBuffer",
     "aws_events",
+    "browser_client_path",
+    "browser_client_response",
     "buffer",
     "chunk_operator",
     "chunks",

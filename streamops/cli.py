@@ -495,18 +495,20 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _web(port: int, speed: float) -> int:
-    """Run examples/web/app.py from the source checkout this package was installed from."""
-    if not _port_free(port):
-        return _fail(f"port {port} is already in use; pass --port with a free one")
-    app = _checkout_script("examples", "web", "app.py")
-    if app is None:
-        return _fail(
-            "--web serves examples/web/app.py from a source checkout (pip install -e .); "
-            "it is not part of the installed package"
-        )
+def _web(args: argparse.Namespace) -> int:
+    """Serve the live web page (package data; needs the ``web`` extra)."""
+    if not _port_free(args.port):
+        return _fail(f"port {args.port} is already in use; pass --port with a free one")
     try:
-        _load(app, "streamops_web_example").main(["--port", str(port), "--speed", str(speed)])
+        import fastapi  # noqa: F401
+        import markdown_it  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        return _fail(f'--web needs {exc.name}: pip install "streamops[web]"')
+    from ._web_demo import serve
+
+    try:
+        serve(port=args.port, speed=args.speed, model=args.model, base_url=args.base_url)
     except KeyboardInterrupt:
         return 130
     return 0
@@ -530,7 +532,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--web",
         action="store_true",
-        help="serve the live web page of examples/web instead (needs a source checkout)",
+        help='serve the live web page instead (needs pip install "streamops[web]")',
     )
     demo.add_argument("--port", type=int, default=8000, help="port for --web (default 8000)")
     demo.add_argument("--stream", metavar="FILE", help="replay a recorded SSE body (curl -N ...)")
@@ -668,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.speed < 0:
         return _fail("--speed must be 0 or more")
     if args.web:
-        return _web(args.port, args.speed)
+        return _web(args)
     if args.model and not (args.base_url or os.environ.get("OPENAI_API_KEY")):
         return _fail("--model needs OPENAI_API_KEY or --base-url")
     return _run(_demo, args)

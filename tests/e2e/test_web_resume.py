@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from streamops import RedisStore, resume
 from streamops.samples import sample_text
 from tests.delivery.conftest import RedisServer
 from tests.e2e import test_web
+from tests.e2e.servers import Proxy
 from tests.e2e.test_web import free_port, start_example, stop_example, wait_until_serving
 
 browser = test_web.browser  # the module's Chromium fixture, shared
@@ -43,60 +43,8 @@ FINAL = """() => ({
     frames: window.frames,
     reconnects: window.reconnects,
     state: window.streamState,
+    error: window.streamError,
 })"""
-
-
-class Proxy:
-    """A TCP proxy in front of a worker whose connections the test can cut."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:  # the listener was closed
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            with self.lock:
-                self.sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        for sock in (src, dst):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def drop(self) -> int:
-        """Cut every connection open now, both ways; how many there were."""
-        with self.lock:
-            sockets, self.sockets = self.sockets, []
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        return len(sockets) // 2
-
-    def close(self) -> None:
-        self.listener.close()
-        self.drop()
 
 
 class Workers:
@@ -140,7 +88,9 @@ def run_page(browser: Any, url: str, *, mid_stream: Any = None) -> dict[str, Any
             page.wait_for_function("window.frames.length >= 30", timeout=30_000)
             assert page.evaluate("window.streamState") == "streaming"
             mid_stream()
-        page.wait_for_function("window.streamState !== 'streaming'", timeout=60_000)
+        page.wait_for_function(
+            "['done', 'stopped', 'error'].includes(window.streamState)", timeout=60_000
+        )
         return dict(page.evaluate(FINAL))
     finally:
         page.close()
@@ -150,7 +100,7 @@ def run_page(browser: Any, url: str, *, mid_stream: Any = None) -> dict[str, Any
 def uninterrupted(workers: Workers, browser: Any) -> dict[str, Any]:
     final = run_page(browser, workers.via_proxy)
     assert final["state"] == "done"
-    assert final["doc"] == json.loads(sample_text("report"))
+    assert final["doc"]["card"] == json.loads(sample_text("report"))
     assert final["reconnects"] == []
     return final
 
@@ -186,7 +136,8 @@ def test_a_killed_worker_hands_the_page_to_the_other_with_every_stored_frame(
         browser, workers.a, mid_stream=lambda: workers.proc_a.send_signal(signal.SIGKILL)
     )
     workers.proc_a.wait(timeout=10)
-    assert final["state"] == "producer_lost"  # the generation died with A; no hang
+    assert final["state"] == "error"  # the generation died with A; no hang
+    assert final["error"]["type"] == "ProducerLost"
     assert final["reconnects"][0].startswith(workers.b + "/api/streams/")
     assert consecutive(final["frames"])
     stream_id = final["reconnects"][0].split("/api/streams/")[1].split("?")[0]
@@ -199,3 +150,14 @@ def test_a_killed_worker_hands_the_page_to_the_other_with_every_stored_frame(
 async def read_log(url: str, stream_id: str) -> list[Any]:
     async with RedisStore.from_url(url, prefix="streamops-web") as store:
         return [frame async for frame in resume(store, stream_id, block=1.0)]
+
+
+
+
+def test_a_position_that_is_not_a_frame_id_is_a_400(workers: Workers) -> None:
+    response = httpx.get(
+        f"{workers.b}/api/streams/nope", headers={"Last-Event-ID": "abc"}, timeout=10
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert "detail" in response.json()

@@ -141,14 +141,6 @@ async def _document(
             yield ops
 
 
-@operator
-async def _retry_first(source: AsyncIterable[str], ms: int) -> AsyncIterator[str]:
-    # ``to_sse(retry=ms)`` once that lands; a field alone is a valid SSE block.
-    yield f"retry: {ms}\n\n"
-    async for frame in source:
-        yield frame
-
-
 def _replayed(prompt: str, speed: float) -> tuple[AsyncIterator[str], AsyncIterator[str]]:
     return replay("report", speed=speed), replay("answer", speed=speed, seed=1)
 
@@ -261,7 +253,7 @@ def create_app(
     @app.post("/api/stream")
     async def stream(request: StreamRequest) -> Any:
         stats.requests += 1
-        frames = pipe(events(request), to_sse(heartbeat=15), _retry_first(RETRY_MS), watched())
+        frames = pipe(events(request), to_sse(heartbeat=15, retry=RETRY_MS), watched())
         return sse_response(frames)
 
     if store is None:

@@ -621,6 +621,12 @@ def merge(*sources: Source[T]) -> Stream[T]:
 
 logger = logging.getLogger("streamops")
 
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: message (path ...)`` on one line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
 SSE_HEADERS: dict[str, str] = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-cache",
@@ -727,7 +733,14 @@ async def _to_sse(
                     if next_id is not None:
                         next_id += 1
     except Exception as exc:
-        logger.warning("stream failed after %d items; sent an error frame", count, exc_info=exc)
+        # One line per failed stream (a server logs it per request); the traceback only
+        # when the "streamops" logger is set to DEBUG.
+        logger.warning(
+            "stream failed after %d items; sent an error frame: %s",
+            count,
+            _one_line(exc),
+            exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None,
+        )
         yield first + _frame(_error_payload(exc), event="error")
         return
     yield first + _frame(pydantic_core.to_json({"count": count}).decode(), event="done")

@@ -5,6 +5,7 @@ WHATWG-conformant ``SSEDecoder``, as a browser's ``EventSource`` reads them."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio
@@ -150,3 +151,26 @@ async def test_done_is_the_last_frame_and_a_client_can_close_on_it() -> None:
     events = read(await frames_of(slow(), to_sse(retry=5000)))
     assert events[-1].event == "done"
     assert sum(e.event in ("done", "error") for e in events) == 1
+
+
+async def _failing() -> Any:
+    yield {"n": 1}
+    raise ValueError("bad\nthing")
+
+
+async def test_a_failed_stream_logs_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="streamops")
+    frames = [frame async for frame in pipe(_failing(), to_sse())]
+    assert "event: error" in frames[-1]
+    [record] = caplog.records
+    assert record.getMessage() == (
+        "stream failed after 1 items; sent an error frame: ValueError: bad thing"
+    )
+    assert record.exc_info is None  # no traceback per request
+
+
+async def test_the_traceback_at_debug_level(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="streamops")
+    [frame async for frame in pipe(_failing(), to_sse())]
+    [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert record.exc_info is not None and record.exc_info[0] is ValueError

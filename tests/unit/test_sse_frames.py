@@ -173,4 +173,5 @@ async def test_the_traceback_at_debug_level(caplog: pytest.LogCaptureFixture) ->
     caplog.set_level(logging.DEBUG, logger="streamops")
     [frame async for frame in pipe(_failing(), to_sse())]
     [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert record.exc_info is not None and record.exc_info[0] is ValueError
+    assert record.exc_info is not None
+    assert record.exc_info[0] is ValueError

@@ -120,7 +120,12 @@ class BedrockAdapter(AdapterBase):
     chunk is an ``Unknown("chunk", payload)``, as is any event type, content
     block or delta this version does not know.
 
-    :attr:`ended` turns true at ``messageStop`` (or the inner stream's end).
+    :attr:`ended` (the terminal signal arrived; a body that ends without it
+    ends with ``Finished(None, complete=False)``) turns true at ``messageStop``;
+    for ``InvokeModelWithResponseStream``, by the wrapped model's own rule:
+    Anthropic's (a ``message_delta`` with its ``stop_reason``, or
+    ``message_stop``), or a text-completion chunk with its ``stop_reason``. A
+    chunk of another model never ends the stream: its end is not known.
 
     >>> a = BedrockAdapter()
     >>> a.feed({"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hi"}}})
@@ -361,7 +366,7 @@ class BedrockAdapter(AdapterBase):
             if adapter is None:
                 adapter = self._inner = AnthropicAdapter()
             out.extend(adapter.feed(inner))
-            if adapter.ended or inner["type"] == "message_stop":
+            if adapter.ended:  # Anthropic's rule: a stop_reason, or message_stop
                 self.ended = True
         elif "completion" in inner:  # Claude's old text completions
             text = inner.get("completion")

@@ -37,6 +37,8 @@ from streamops.providers import (
 )
 from tests.bedrock_frames import adapt, chunk, event, exception, split_at
 
+CUT = Finished(None, complete=False)  # the end of a body without messageStop
+
 # A ConverseStream of the project's own, written from AWS's documented shapes
 # (ConverseStreamOutput: messageStart, contentBlockStart/Delta/Stop, messageStop,
 # metadata): reasoning with its signature, a redacted block, text with a citation,
@@ -256,7 +258,8 @@ def test_exception_frames_are_provider_errors(
     stream = event("messageStart", {"role": "assistant"}) + exception(name, body)
     got, error = adapt([stream])
     assert error is None
-    assert got == [ProviderError(message, code, name, body)]
+    # (no messageStop: the body ends without an answer, and the end says so)
+    assert got == [ProviderError(message, code, name, body), CUT]
     assert drain(pipe([{name: body}], events())) == got  # boto3's dict shape
 
 
@@ -264,15 +267,19 @@ def test_exception_frame_whose_payload_is_not_json() -> None:
     frame = encode_aws_event(
         {":message-type": "exception", ":exception-type": "internalServerException"}, b"oops"
     )
-    assert adapt([frame])[0] == [ProviderError("oops", None, "internalServerException", "oops")]
+    assert adapt([frame])[0] == [
+        ProviderError("oops", None, "internalServerException", "oops"),
+        CUT,
+    ]
 
 
 def test_error_frames() -> None:
     frame = encode_aws_event(
         {":message-type": "error", ":error-code": "InternalFailure", ":error-message": "nope"}
     )
-    [got] = adapt([frame])[0]
+    got, end = adapt([frame])[0]
     assert isinstance(got, ProviderError)
+    assert end == CUT
     assert (got.message, got.code, got.error_type) == ("nope", "InternalFailure", "InternalFailure")
 
 
@@ -301,12 +308,15 @@ def test_provider_errors_reach_text_as_an_exception() -> None:
     ],
 )
 def test_unknown_events_pass_through(frame: bytes, expected: Unknown) -> None:
-    assert adapt([frame]) == ([expected], None)
+    assert adapt([frame]) == ([expected, CUT], None)  # (a body of one frame: cut)
+    stop = event("messageStop", {"stopReason": "end_turn"})
+    assert adapt([frame + stop]) == ([expected, Finished("end_turn")], None)
 
 
 def test_unknown_message_type() -> None:
     frame = encode_aws_event({":message-type": "future"}, b"x")
-    [got] = adapt([frame])[0]
+    got, end = adapt([frame])[0]
+    assert end == CUT
     assert isinstance(got, Unknown)
     assert got.type == "future"
     assert got.payload == AWSEvent({":message-type": "future"}, b"x", 0)
@@ -316,7 +326,10 @@ def test_a_body_cut_inside_a_frame_reports_the_open_call_then_fails() -> None:
     body = b"".join(event(name, body) for name, body in SAMPLE[:21])  # inside the call
     cut = body + event(*SAMPLE[21])[:30]
     got, error = adapt([cut])
-    assert got[-1] == ToolCallDone(5, "tooluse_1", "get_weather", '{"city": ', None, complete=False)
+    assert got[-2:] == [
+        ToolCallDone(5, "tooluse_1", "get_weather", '{"city": ', None, complete=False),
+        CUT,  # after the calls it cut off, before the error
+    ]
     assert isinstance(error, ProviderFormatError)
     assert error.offset == len(body)
     assert "stopped inside the frame" in str(error)
@@ -460,21 +473,36 @@ def test_invoke_with_anthropic_messages() -> None:
         Finished("tool_use"),
         Usage(9, 7, 16, None, ANTHROPIC[-1]["amazon-bedrock-invocationMetrics"]),  # type: ignore[arg-type]
     ]
+    # Anthropic's rule: the answer is whole at the message_delta with its stop_reason.
     adapter = BedrockAdapter()
-    for inner in ANTHROPIC[:-1]:
+    for inner in ANTHROPIC[:-2]:
         adapter.feed({"chunk": {"bytes": json.dumps(inner).encode()}})  # boto3: the bytes
     assert not adapter.ended
+    adapter.feed({"chunk": {"bytes": json.dumps(ANTHROPIC[-2]).encode()}})
+    assert adapter.ended
     adapter.feed({"chunk": {"bytes": json.dumps(ANTHROPIC[-1]).encode()}})
     assert adapter.ended
 
 
-def test_invoke_cut_before_message_stop_reports_the_open_call() -> None:
-    body = b"".join(chunk(inner) for inner in ANTHROPIC[:6])
+def test_invoke_ended_at_the_stop_reason_is_not_cut() -> None:
+    body = b"".join(chunk(inner) for inner in ANTHROPIC[:-1])  # no message_stop
     got, error = adapt([body])
     assert error is None
     assert got[-2:] == [
+        Usage(9, 7, 16, None, {"input_tokens": 9, "output_tokens": 7}),
+        Finished("tool_use"),
+    ]
+    assert CUT not in got
+
+
+def test_invoke_cut_inside_a_call_reports_the_open_call_then_the_cut() -> None:
+    body = b"".join(chunk(inner) for inner in ANTHROPIC[:6])  # before its block stopped
+    got, error = adapt([body])
+    assert error is None
+    assert got[-3:] == [
         ToolCallDone(1, "toolu_1", "f", '{"a": 1}', {"a": 1}, complete=False),
         Usage(9, 1, 10, None, {"input_tokens": 9, "output_tokens": 1}),
+        CUT,
     ]
 
 
@@ -490,7 +518,8 @@ def test_invoke_with_claude_text_completions() -> None:
 
 def test_invoke_with_another_model_is_unknown() -> None:
     inner = {"outputText": "Hi", "index": 0}
-    assert adapt([chunk(inner)]) == ([Unknown("chunk", inner)], None)
+    # (its end cannot be known, so the stream never counts as whole)
+    assert adapt([chunk(inner)]) == ([Unknown("chunk", inner), CUT], None)
 
 
 @pytest.mark.parametrize(
@@ -509,4 +538,4 @@ def test_invoke_with_a_broken_chunk(body: dict[str, Any]) -> None:
 
 
 def test_invoke_chunk_without_bytes_is_unknown() -> None:
-    assert adapt([event("chunk", {"other": 1})]) == ([Unknown("chunk", {"other": 1})], None)
+    assert adapt([event("chunk", {"other": 1})]) == ([Unknown("chunk", {"other": 1}), CUT], None)

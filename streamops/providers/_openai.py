@@ -103,7 +103,10 @@ class OpenAIChatAdapter(AdapterBase):
     ``Unknown``), ``content`` given as a list of typed
     parts (Mistral ``text`` / ``thinking``), Groq's ``x_groq.usage``, an in-band
     ``error`` object in a chunk or an ``event: error`` event, and a
-    ``finish_reason`` repeated on several chunks (reported once).
+    ``finish_reason`` repeated on several chunks (reported once). A whole chat
+    completion (a choice with a ``message`` instead of a ``delta``: the answer to
+    a request without streaming) is a ``ProviderFormatError``, not a stream whose
+    text would be lost.
 
     Tool calls: the deltas of several calls may come in any order (all the
     calls announced first, their arguments afterwards; fragments of several
@@ -160,6 +163,14 @@ class OpenAIChatAdapter(AdapterBase):
                 delta = choice.get("delta")
                 if delta:
                     self._delta(ci, delta, raw, out)
+                elif delta is None and isinstance(choice.get("message"), Mapping):
+                    raise ProviderFormatError(
+                        "this is a whole chat completion (its choice has a 'message', not a"
+                        " 'delta'), not a chunk of a stream: a response to a request without"
+                        " streaming (stream=True)?",
+                        payload=payload,
+                        received=payload,
+                    )
                 reason = choice.get("finish_reason")
                 if reason is not None and ci not in self._finished:
                     self._finished.add(ci)

@@ -182,8 +182,25 @@ def test_unknown_payload_and_provider() -> None:
 
 
 def test_broken_bodies() -> None:
-    with pytest.raises(SSEError, match="looks like JSON"):
-        adapt(b'{"error": {"message": "not streamed"}}\n')
+    # A body starting with "{" is read as JSON lines (Ollama and Cohere stream so): an
+    # error object sent instead of a stream is the provider's error, and no answer came.
+    assert adapt(b'{"error": {"message": "not streamed"}}\n') == [
+        ProviderError("not streamed", body={"message": "not streamed"}),
+        Finished(None, complete=False),
+    ]
+    # A whole chat completion (a request without streaming) is refused, not read as a
+    # stream whose text would be lost.
+    completion = {
+        "object": "chat.completion",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}
+        ],
+    }
+    for provider in ("auto", "openai-chat"):
+        with pytest.raises(ProviderFormatError, match="whole chat completion"):
+            adapt(json.dumps(completion).encode(), provider=provider)
+    with pytest.raises(SSEError, match="looks like HTML"):  # an error page
+        adapt(b"<html><body>502 Bad Gateway</body></html>\n")
     with pytest.raises(JSONStreamError):
         adapt('[{"candidates": []}, {oops', provider="gemini")
     with pytest.raises(JSONStreamError):  # IncompleteJSONError: the array never ended

@@ -298,9 +298,14 @@ async def ndjson_events(
 
     >>> from streamops import events
     >>> chat = [b'{"model": "m", "created_at": "t", "message": {"role": "assistant",'
-    ...         b' "content": "Hi"}, "done": false}\\n']
+    ...         b' "content": "Hi"}, "done": false}\\n{"model": "m", "created_at": "t",',
+    ...         b' "message": {"role": "assistant", "content": ""}, "done": true,'
+    ...         b' "done_reason": "stop", "prompt_eval_count": 5, "eval_count": 1}\\n']
     >>> drain(pipe(chat, ndjson_events(), events(provider="ollama")))
-    [TextDelta(text='Hi', choice=0)]
+    [TextDelta(text='Hi', choice=0),
+     Usage(input_tokens=5, output_tokens=1, total_tokens=6, reasoning_tokens=None,
+           details={'prompt_eval_count': 5, 'eval_count': 1}),
+     Finished(reason='stop', choice=0, complete=True)]
     """
     decoder = NDJSONDecoder(max_line_bytes=max_line_bytes)
     async for chunk in source:

@@ -172,6 +172,7 @@ def test_an_error_line_is_the_clients_response_error() -> None:
     assert raw_events(body) == [
         TextDelta("Hi"),
         ProviderError("out of memory", body="out of memory"),
+        Finished(None, complete=False),  # no done line: the answer is not whole
     ]
 
 

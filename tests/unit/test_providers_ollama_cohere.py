@@ -164,9 +164,10 @@ def test_ollama_error_line_and_unknown_line() -> None:
         ),
         Finished(None, complete=False),  # no done line: the answer is not whole
     ]
-    # auto: an error line before any Ollama line is still an error event
+    # auto: an error line before any Ollama line is still an error event (and no answer)
     assert read(ndjson({"error": "model 'x' not found"})) == [
-        ProviderError("model 'x' not found", body="model 'x' not found")
+        ProviderError("model 'x' not found", body="model 'x' not found"),
+        Finished(None, complete=False),
     ]
 
 
@@ -321,9 +322,12 @@ def test_cohere_done_and_ended() -> None:
 
 
 def test_cohere_detected_from_the_sse_event_name() -> None:
-    # a payload without its type, named only by the SSE event
-    body = b'event: content-delta\ndata: {"index": 0, "delta": {"message": {"content": {"text": "Hi"}}}}\n\n'  # noqa: E501
-    assert read(body) == [TextDelta("Hi")]
+    # payloads without their type, named only by the SSE event
+    body = (
+        b'event: content-delta\ndata: {"index": 0, "delta": {"message": {"content": {"text": "Hi"}}}}\n\n'  # noqa: E501
+        b'event: message-end\ndata: {"delta": {"finish_reason": "COMPLETE"}}\n\n'
+    )
+    assert read(body) == [TextDelta("Hi"), Finished("COMPLETE")]
 
 
 def test_cohere_unknown_types_pass_through() -> None:
@@ -402,10 +406,12 @@ def test_detect_provider() -> None:
 
 
 def test_raw_bodies_are_sniffed_by_their_first_character() -> None:
-    gemini_array = b' \r\n[{"candidates": [{"content": {"parts": [{"text": "A"}]}}]}]'
-    chat_sse = b'data: {"choices": [{"index": 0, "delta": {"content": "B"}}]}\n\n'
+    gemini_array = (
+        b' \r\n[{"candidates": [{"content": {"parts": [{"text": "A"}]}, "finishReason": "STOP"}]}]'
+    )
+    chat_sse = b'data: {"choices": [{"index": 0, "delta": {"content": "B"}}]}\n\ndata: [DONE]\n\n'
     ollama = b"\xef\xbb\xbf\n  " + OLLAMA_GENERATE
-    assert read(gemini_array) == [TextDelta("A")]
+    assert read(gemini_array) == [TextDelta("A"), Finished("STOP")]
     assert read(chat_sse) == [TextDelta("B")]
     assert read(ollama, step=1)[:2] == [ReasoningDelta("Hmm"), TextDelta("Blue")]
 
@@ -425,8 +431,9 @@ def test_a_body_cut_inside_its_last_line_reports_then_raises() -> None:
     adapter = ProviderAdapter()
     got = adapter.feed(body)
     assert got == [ReasoningDelta("Hmm"), TextDelta("Blue")]
+    assert adapter.close() == [Finished(None, complete=False)]  # the end says so first
     with pytest.raises(ProviderFormatError, match="was the body cut off") as info:
-        adapter.close()  # nothing to report first: the error at once
+        adapter.close()  # then the error
     assert "Unterminated string starting at line 3 column 280" in str(info.value)
 
 

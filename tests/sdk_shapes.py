@@ -8,6 +8,7 @@ unknown key fails as surely as a missing one.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,6 +58,23 @@ def _strict(adapter: TypeAdapter[Any], message: Any, *, ignore: tuple[str, ...] 
     assert validated == expected
 
 
+def _sdk_json(message: Any) -> Any:
+    """A Gemini message as google-genai dumps it to JSON: the SDK holds ``thoughtSignature``
+    as bytes, read from the message's base64 (standard, as the API sends it) and dumped as
+    URL-safe base64. Decoding strictly makes sure the message carries real base64."""
+    parts = [
+        {**part, "thoughtSignature": _urlsafe(part["thoughtSignature"])}
+        if "thoughtSignature" in part
+        else part
+        for part in message.get("parts", [])
+    ]
+    return {**message, "parts": parts} if "parts" in message else message
+
+
+def _urlsafe(signature: str) -> str:
+    return base64.urlsafe_b64encode(base64.b64decode(signature, validate=True)).decode()
+
+
 def check_message(provider: str, message: Any) -> None:
     """Assert ``message`` (an assistant or tool-result message of ``provider``) is valid."""
     if provider == "openai-chat":
@@ -71,7 +89,9 @@ def check_message(provider: str, message: Any) -> None:
         _strict(ANTHROPIC_MESSAGE, message)
     elif provider == "gemini":
         content = genai_types.Content.model_validate(message)
-        assert content.model_dump(mode="json", by_alias=True, exclude_none=True) == message
+        assert content.model_dump(mode="json", by_alias=True, exclude_none=True) == _sdk_json(
+            message
+        )
     elif provider == "bedrock":
         report = botocore_validate.ParamValidator().validate(
             {"modelId": "m", "messages": [message]}, _CONVERSE.input_shape

@@ -592,13 +592,8 @@ def _gemini(answer: _Answer) -> dict[str, Any]:
             if kind == "reasoning":
                 out["thought"] = True
         elif kind == "tool":
-            if part.server:
-                continue  # (code execution comes back as its executableCode result)
-            call: dict[str, Any] = {"name": part.name, "args": _args_object(part)}
-            if part.id:
-                call["id"] = part.id
-            out = {"functionCall": call}
-        elif kind == "result" and part.event.type in ("executableCode", "codeExecutionResult"):
+            out = _gemini_call(part)
+        elif kind == "result" and part.event.type in ("codeExecutionResult", "toolResponse"):
             out = {part.event.type: _plain(part.event.content)}
         else:
             continue
@@ -606,6 +601,24 @@ def _gemini(answer: _Answer) -> dict[str, Any]:
             out["thoughtSignature"] = part.signature
         parts.append(out)
     return {"role": "model", "parts": parts}
+
+
+def _gemini_call(part: _Part) -> dict[str, Any]:
+    """The part of a call: ``functionCall``; for a call Gemini ran itself, the part the
+    adapter read it from (``executableCode``: the call named ``code_execution`` whose
+    arguments are the code's fields; else a built-in ``toolCall``, named by its type)."""
+    args = _args_object(part)
+    if not part.server:
+        call: dict[str, Any] = {"name": part.name, "args": args}
+    elif part.name == "code_execution":
+        call = dict(args)
+    else:
+        call = {"toolType": part.name, "args": args}
+    if part.id:
+        call["id"] = part.id
+    if not part.server:
+        return {"functionCall": call}
+    return {"executableCode" if part.name == "code_execution" else "toolCall": call}
 
 
 def _bedrock(answer: _Answer) -> dict[str, Any]:
@@ -712,7 +725,9 @@ def to_message(
                             ``input`` object, ``*_tool_result`` blocks as sent
     ``gemini``              ``{"role": "model", "parts": [...]}``: ``text``,
                             ``thought: true`` parts, ``functionCall``, each with
-                            its ``thoughtSignature``
+                            its ``thoughtSignature``; Gemini's own
+                            ``executableCode`` / ``codeExecutionResult`` and
+                            ``toolCall`` / ``toolResponse`` parts
     ``bedrock``             Converse ``{"role": "assistant", "content": [...]}``:
                             ``text``, ``reasoningContent``, ``toolUse``
     ``ollama``              ``{"role": "assistant", "content", "thinking",
@@ -746,9 +761,8 @@ def to_message(
       reasons, errors, server-tool progress and unknown events have no place
       in a message. Gemini grounding / citation metadata is not part of a
       request's content either, and the Bedrock and Ollama shapes carry no
-      citations; Bedrock's and Gemini's own server-side tool calls are left
-      out (Gemini keeps its ``executableCode`` / ``codeExecutionResult``
-      results).
+      citations; Bedrock's own server-side tool calls are left out (Gemini's
+      go back as the parts they came in: the model's turn holds them).
 
     Args:
         events: the events of one answer (a list or a ``collect()`` record).

@@ -244,6 +244,30 @@ def test_gemini_a_signature_ends_the_text_part() -> None:
     ]
 
 
+def test_gemini_server_parts_go_back_as_they_came() -> None:
+    """Gemini's own tool parts (code execution, built-in tools) are part of the model's turn:
+    the message holds them as the stream sent them, in order, with their signatures (the
+    signature below has "+" and "/": base64 as the API sends it)."""
+    from streamops.providers import GeminiAdapter
+
+    parts: list[dict[str, Any]] = [
+        {"text": "Let me compute."},
+        {
+            "executableCode": {"language": "PYTHON", "code": "print(2 + 2)"},
+            "thoughtSignature": "+/8=",
+        },
+        {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "4\n"}},
+        {"toolCall": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "args": {"q": "x"}}},
+        {"toolResponse": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "response": {"r": 1}}},
+        {"text": "It is 4."},
+    ]
+    adapter = GeminiAdapter()
+    events = [e for p in parts for e in adapter.feed({"candidates": [{"content": {"parts": [p]}}]})]
+    message = to_message(events, provider="gemini")
+    assert message == {"role": "model", "parts": parts}
+    check_message("gemini", message)
+
+
 # --- OpenAI Responses ---------------------------------------------------------------------
 
 RS_ITEM = {

@@ -55,7 +55,7 @@ import weakref
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, overload
 
 import anyio
 import anyio.abc
@@ -170,6 +170,7 @@ class ToolResult:
         ``bedrock``        ``{"role": "user", "content": [{"toolResult": {"toolUseId",
                            "content", "status"}}]}``
         ``ollama``         ``{"role": "tool", "content", "tool_name"}``
+        ``cohere``         ``{"role": "tool", "tool_call_id", "content"}``
         ================== ========================================================
 
         The content is the value as text (a string as is, anything else as
@@ -868,21 +869,42 @@ _tool_calls = operator(_assemble)
 
 
 class _Board:
-    """What the background runner hands the consumer: results in call order, and the end."""
+    """What the background runner hands the consumer: results in call order, the
+    upstream's events when they are kept (``with_events``), and the end."""
 
-    __slots__ = ("_changed", "ended", "error", "results")
+    __slots__ = ("_changed", "_drained", "ended", "error", "events", "results")
 
-    def __init__(self) -> None:
+    def __init__(self, *, events: bool = False) -> None:
         self.results: list[ToolResult | None] = []  # one slot per call, filled when it ends
+        # The upstream's events, in order, when kept; the runner waits while it is full.
+        self.events: deque[ToolEvent] | None = deque() if events else None
         self.ended = False  # no more calls will come
         self.error: BaseException | None = None  # the upstream failed
         self._changed: anyio.Event | None = None
+        self._drained: anyio.Event | None = None
 
     def add(self, result: ToolResult | None = None) -> int:
         self.results.append(result)
         if result is not None:
             self.notify()
         return len(self.results) - 1
+
+    async def put(self, event: ToolEvent) -> None:
+        """Keep an upstream event for the consumer; wait while many are waiting."""
+        assert self.events is not None
+        self.events.append(event)
+        self.notify()
+        while len(self.events) >= _KEPT_EVENTS:
+            if self._drained is None:
+                self._drained = anyio.Event()
+            await self._drained.wait()
+
+    def taken(self) -> None:
+        """The consumer took an event: a waiting runner may go on."""
+        if self._drained is not None and self.events is not None:
+            if len(self.events) < _KEPT_EVENTS:
+                self._drained.set()
+                self._drained = None
 
     def notify(self) -> None:
         if self._changed is not None:
@@ -893,6 +915,10 @@ class _Board:
         if self._changed is None:
             self._changed = anyio.Event()
         await self._changed.wait()
+
+
+# How many upstream events run_tools(with_events=True) holds for a slow consumer.
+_KEPT_EVENTS = 64
 
 
 async def _execute(tool: _Tool, call: ToolCallDone) -> Any:
@@ -932,6 +958,8 @@ class _Runner:
                 self.tg = tg
                 try:
                     async for event in calls:
+                        if board.events is not None:
+                            await board.put(event)
                         if event.__class__ is ToolCallDone:
                             if not event.server:
                                 tool = self.registry.tools[event.name]
@@ -973,12 +1001,29 @@ class _Runner:
         self.board.notify()
 
 
+@overload
+def run_tools(
+    tools: Mapping[str, ToolSpec],
+    *,
+    max_concurrency: int = ...,
+    provider: Provider = ...,
+    with_events: Literal[False] = ...,
+) -> Callable[[AsyncIterable[object]], Stream[ToolResult]]: ...
+@overload
+def run_tools(
+    tools: Mapping[str, ToolSpec],
+    *,
+    max_concurrency: int = ...,
+    provider: Provider = ...,
+    with_events: Literal[True],
+) -> Callable[[AsyncIterable[object]], Stream[ToolEvent | ToolResult]]: ...
 def run_tools(
     tools: Mapping[str, ToolSpec],
     *,
     max_concurrency: int = 8,
     provider: Provider = "auto",
-) -> Callable[[AsyncIterable[object]], Stream[ToolResult]]:
+    with_events: bool = False,
+) -> Callable[[AsyncIterable[object]], Stream[Any]]:
     """Run each tool call as soon as its own arguments are done; yield the results in call order.
 
     Applies :func:`tool_calls` itself, so it takes anything that does: a raw
@@ -995,8 +1040,12 @@ def run_tools(
     that raises gives ``ToolResult(error=exc)``, a call that could not be
     assembled (:class:`ToolCallFailed`) gives ``ToolResult(error=ToolCallError)``
     without running, and the other calls run regardless. Server-side tools
-    give no result (the provider ran them). Text and other events are consumed
-    and dropped; put ``collect()`` or ``tee()`` before it to keep them.
+    give no result (the provider ran them). With ``with_events=True`` every
+    event of the stream (text, reasoning, the tool-call events, usage, the
+    finish) flows on beside the results, as it arrives: each result comes as
+    soon as it is ready, and events never wait for a tool (at most 64 wait for
+    a slow consumer). Otherwise they are consumed and dropped (a ``collect()``
+    before it keeps them too).
 
     If the upstream fails, the results of the calls that had finished
     streaming are delivered first, then its error is raised. Closing or
@@ -1008,9 +1057,10 @@ def run_tools(
         tools: the registry ``{name: callable or model type}`` (see :func:`tool_model`).
         max_concurrency: how many tools may run at once.
         provider: as for :func:`~streamops.providers.events`.
+        with_events: also yield the stream's events, beside the results.
 
     Yields:
-        one :class:`ToolResult` per call.
+        one :class:`ToolResult` per call (and, ``with_events``, every event).
 
     >>> from streamops import drain, pipe
     >>> from streamops.providers import ToolCallDone
@@ -1031,15 +1081,20 @@ def run_tools(
         raise ValueError(f"max_concurrency must be a positive integer, not {max_concurrency!r}")
     registry = _Registry(tools)
     ProviderAdapter(provider)
-    return _run_tools(registry, max_concurrency, provider)
+    return _run_tools(registry, max_concurrency, provider, with_events)
 
 
 @operator
 async def _run_tools(
-    source: AsyncIterable[Any], registry: _Registry, max_concurrency: int, provider: Provider
-) -> AsyncIterator[ToolResult]:
+    source: AsyncIterable[Any],
+    registry: _Registry,
+    max_concurrency: int,
+    provider: Provider,
+    with_events: bool,
+) -> AsyncIterator[ToolEvent | ToolResult]:
     calls = _assemble(source, registry, provider, "event", "run_tools()")
-    board = _Board()
+    board = _Board(events=with_events)
+    kept = board.events
     runner = _Runner(registry, max_concurrency, board)
     task = Background(functools.partial(runner.run, calls))
     try:
@@ -1047,6 +1102,11 @@ async def _run_tools(
         i = 0
         while True:
             await anyio.lowlevel.checkpoint_if_cancelled()  # see Pump.get
+            if kept:
+                event = kept.popleft()
+                board.taken()
+                yield event
+                continue
             if i < len(results):
                 result = results[i]
                 if result is not None:

@@ -69,3 +69,6 @@ def tools() -> None:
     assert_type(pipe(BODY, tool_calls()), Stream[ToolEvent])
     assert_type(pipe(BODY, run_tools(registry)), Stream[ToolResult])
     assert_type(drain(BODY, run_tools(registry)), list[ToolResult])
+    assert_type(
+        pipe(BODY, run_tools(registry, with_events=True)), Stream[ToolEvent | ToolResult]
+    )

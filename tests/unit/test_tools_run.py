@@ -314,3 +314,87 @@ def test_run_tools_from_sync_code() -> None:
 def test_tool_call_failed_is_a_plain_record() -> None:
     error = ToolCallError("no", name="x")
     assert ToolCallFailed(0, "c", "x", error, raw={"a": 1}) == ToolCallFailed(0, "c", "x", error)
+
+
+# -- with_events: the stream's events flow on beside the results ------------------------
+
+
+async def test_with_events_keeps_text_usage_and_finish_beside_the_results() -> None:
+    from streamops.providers import Finished, Usage
+
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    source = [
+        TextDelta("Adding."),
+        *whole(0, "add", '{"a": 1, "b": 2}'),
+        *whole(1, "add", '{"a": "x"}'),
+        Usage(3, 4, 7),
+        Finished("tool_calls"),
+    ]
+    async with pipe(source, run_tools({"add": add}, with_events=True)) as s:
+        out = [item async for item in s]
+    events = [item for item in out if not isinstance(item, ToolResult)]
+    assert events[:1] == [TextDelta("Adding.")]
+    assert events[-2:] == [Usage(3, 4, 7), Finished("tool_calls")]
+    assert [e for e in events if isinstance(e, ToolCallStarted)] == [
+        ToolCallStarted(0, "call_0", "add"),
+        ToolCallStarted(1, "call_1", "add"),
+    ]
+    assert any(isinstance(e, ToolCallFailed) and e.id == "call_1" for e in events)
+    results = [item for item in out if isinstance(item, ToolResult)]
+    assert [(r.id, r.value, type(r.error)) for r in results] == [
+        ("call_0", 3, type(None)),
+        ("call_1", None, ToolCallError),
+    ]
+    for result in results:  # each result after the event that finished its call
+        ends = [
+            i
+            for i, e in enumerate(out)
+            if isinstance(e, (ToolCallDone, ToolCallFailed)) and e.id == result.id
+        ]
+        assert ends
+        assert ends[0] < out.index(result)
+
+
+async def test_with_events_text_never_waits_for_a_running_tool() -> None:
+    release = anyio.Event()
+
+    async def slow() -> str:
+        await release.wait()
+        return "done"
+
+    from streamops.providers import Finished
+
+    source = [*whole(0, "slow", "{}"), TextDelta("while it runs"), Finished("tool_calls")]
+    seen: list[Any] = []
+    with anyio.fail_after(10):
+        async with pipe(source, run_tools({"slow": slow}, with_events=True)) as s:
+            async for item in s:
+                seen.append(item)
+                if item == TextDelta("while it runs"):
+                    release.set()  # the tool finishes only once the text was seen
+    result = next(item for item in seen if isinstance(item, ToolResult))
+    assert result.value == "done"
+    assert seen.index(TextDelta("while it runs")) < seen.index(result)
+
+
+async def test_with_events_holds_few_events_for_a_slow_consumer() -> None:
+    from streamops.providers import Finished
+
+    source = TrackedSource([*(TextDelta(str(i)) for i in range(500)), Finished("stop")])
+    async with pipe(source, run_tools({}, with_events=True)) as s:
+        first = await s.__anext__()
+        assert first == TextDelta("0")
+        await anyio.wait_all_tasks_blocked()  # let the runner read as far as it may
+        assert source.pulled <= 64 + 2  # what the board holds, one in hand, one read ahead
+        rest = [item async for item in s]
+    assert rest == [*(TextDelta(str(i)) for i in range(1, 500)), Finished("stop")]
+
+
+async def test_without_events_only_results() -> None:
+    def ping() -> str:
+        return "pong"
+
+    results = await results_of([TextDelta("x"), *whole(0, "ping", "{}")], {"ping": ping})
+    assert [type(r) for r in results] == [ToolResult]

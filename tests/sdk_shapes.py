@@ -9,11 +9,13 @@ unknown key fails as surely as a missing one.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel, TypeAdapter
+from typing_extensions import TypedDict
 
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
@@ -36,6 +38,56 @@ OPENAI_TOOL: TypeAdapter[Any] = TypeAdapter(ChatCompletionToolMessageParam)
 OPENAI_MESSAGES: TypeAdapter[Any] = TypeAdapter(list[ChatCompletionMessageParam])
 RESPONSES_ITEM: TypeAdapter[Any] = TypeAdapter(ResponseInputItemParam)
 ANTHROPIC_MESSAGE: TypeAdapter[Any] = TypeAdapter(MessageParam)
+
+
+# Cohere v2 chat messages, as Cohere's API reference defines them (no SDK installed here):
+# the assistant message and the tool message of a request's ``messages``.
+class _CohereText(TypedDict):
+    type: Literal["text"]
+    text: str
+
+
+class _CohereThinking(TypedDict):
+    type: Literal["thinking"]
+    thinking: str
+
+
+class _CohereFunction(TypedDict):
+    name: str
+    arguments: str  # JSON text
+
+
+class _CohereToolCall(TypedDict):
+    id: str
+    type: Literal["function"]
+    function: _CohereFunction
+
+
+class _CohereCitation(TypedDict, total=False):
+    start: int
+    end: int
+    text: str
+    sources: list[dict[str, Any]]
+    type: str  # "TEXT_CONTENT", "THINKING_CONTENT", "PLAN"
+    content_index: int
+
+
+class _CohereAssistant(TypedDict, total=False):
+    role: Literal["assistant"]
+    content: list[_CohereText | _CohereThinking]
+    tool_plan: str
+    tool_calls: list[_CohereToolCall]
+    citations: list[_CohereCitation]
+
+
+class _CohereTool(TypedDict):
+    role: Literal["tool"]
+    tool_call_id: str
+    content: str
+
+
+COHERE_ASSISTANT: TypeAdapter[Any] = TypeAdapter(_CohereAssistant)
+COHERE_TOOL: TypeAdapter[Any] = TypeAdapter(_CohereTool)
 _CONVERSE = (
     botocore_session.get_session().get_service_model("bedrock-runtime").operation_model("Converse")
 )
@@ -100,5 +152,14 @@ def check_message(provider: str, message: Any) -> None:
     elif provider == "ollama":
         parsed = ollama.Message.model_validate(message)
         assert parsed.model_dump(exclude_none=True) == message
+    elif provider == "cohere":
+        if message.get("role") == "tool":
+            _strict(COHERE_TOOL, message)
+        else:
+            assert message.get("role") == "assistant"
+            assert "content" in message or "tool_calls" in message  # one of them, at least
+            _strict(COHERE_ASSISTANT, message)
+            for call in message.get("tool_calls", []):
+                json.loads(call["function"]["arguments"])  # the arguments are JSON text
     else:  # pragma: no cover
         raise AssertionError(provider)

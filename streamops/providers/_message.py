@@ -35,6 +35,7 @@ from ._events import (
     ToolCallDelta,
     ToolCallDone,
     ToolCallStarted,
+    ToolPlanDelta,
 )
 
 __all__ = [
@@ -46,11 +47,19 @@ __all__ = [
 ]
 
 MessageProvider = Literal[
-    "openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "ollama"
+    "openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "ollama", "cohere"
 ]
 """The request shapes :func:`to_message` and :func:`tool_messages` build."""
 
-_PROVIDERS = ("openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "ollama")
+_PROVIDERS = (
+    "openai-chat",
+    "openai-responses",
+    "anthropic",
+    "gemini",
+    "bedrock",
+    "ollama",
+    "cohere",
+)
 
 IncompleteCalls = Literal["raise", "drop"]
 
@@ -112,6 +121,15 @@ def _block_key(provider: str, raw: Any) -> Any:
             index = _get(node, "contentBlockIndex")
             if isinstance(index, int):
                 return index
+    if provider == "cohere":
+        kind = _get(raw, "type")
+        if kind == "content-delta" or kind == "content-start":
+            index = _get(raw, "index")
+        elif kind == "citation-start":  # the content item it cites
+            index = _get(_get(_get(_get(raw, "delta"), "message"), "citations"), "content_index")
+        else:
+            return None
+        return index if isinstance(index, int) else None
     return None
 
 
@@ -155,13 +173,14 @@ class _Part:
 class _Answer:
     """The parts of one choice, in the order the provider sent them."""
 
-    __slots__ = ("calls", "finish", "parts", "provider")
+    __slots__ = ("calls", "finish", "parts", "plan", "provider")
 
     def __init__(self, provider: str) -> None:
         self.provider = provider
         self.parts: list[_Part] = []
         self.calls: dict[int, _Part] = {}  # open tool calls by index
         self.finish: Finished | None = None
+        self.plan: list[str] = []  # Cohere's tool plan
 
     def _run(self, kind: str, text: str, raw: Any) -> None:
         """A text / reasoning / refusal delta: the current run of that kind goes on, unless
@@ -272,6 +291,8 @@ class _Answer:
             call.complete = event.complete
         elif kind is Finished:
             self.finish = event
+        elif kind is ToolPlanDelta:
+            self.plan.append(event.text)
         elif kind.__name__ == "ToolCallFailed":  # streamops.tools (imported lazily)
             call = self._tool(event.index, event.id, event.name, False, event.raw)
             # Its fragments go on after it (they spell the raw arguments); no done follows.
@@ -667,6 +688,55 @@ def _ollama(answer: _Answer) -> dict[str, Any]:
     return message
 
 
+def _cohere_arguments(call: _Part) -> str:
+    """A call's argument text as sent; ``"{}"`` for none (a tool without parameters)."""
+    text = call.args_text()
+    return text if text.strip() else "{}"
+
+
+def _cohere(answer: _Answer) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    keys: list[Any] = []  # the content index of each item, when the events said
+    citations: list[Any] = []
+    for part in answer.parts:
+        if part.kind not in ("text", "reasoning"):
+            continue
+        slot = "text" if part.kind == "text" else "thinking"
+        last = content[-1] if content else None
+        if (
+            last is not None
+            and last["type"] == slot
+            and (part.key is None or keys[-1] is None or part.key == keys[-1])
+        ):
+            last[slot] += part.text  # the same content item goes on
+            if keys[-1] is None:
+                keys[-1] = part.key
+        else:
+            content.append({"type": slot, slot: part.text})
+            keys.append(part.key)
+        citations.extend(d for d in (_citation_data(c) for c in part.citations) if d is not None)
+    message: dict[str, Any] = {"role": "assistant"}
+    calls = [
+        {
+            "id": _need_id(p, "cohere"),
+            "type": "function",
+            "function": {"name": p.name, "arguments": _cohere_arguments(p)},
+        }
+        for p in answer.parts
+        if p.kind == "tool" and not p.server
+    ]
+    if content or not calls:
+        message["content"] = content
+    plan = "".join(answer.plan)
+    if plan:
+        message["tool_plan"] = plan
+    if calls:
+        message["tool_calls"] = calls
+    if citations:
+        message["citations"] = citations
+    return message
+
+
 @overload
 def to_message(
     events: Iterable[Any],
@@ -679,7 +749,7 @@ def to_message(
 def to_message(
     events: Iterable[Any],
     *,
-    provider: Literal["openai-chat", "anthropic", "gemini", "bedrock", "ollama"],
+    provider: Literal["openai-chat", "anthropic", "gemini", "bedrock", "ollama", "cohere"],
     choice: int = 0,
     incomplete: IncompleteCalls = "raise",
 ) -> dict[str, Any]: ...
@@ -732,6 +802,13 @@ def to_message(
                             ``text``, ``reasoningContent``, ``toolUse``
     ``ollama``              ``{"role": "assistant", "content", "thinking",
                             "tool_calls"}``
+    ``cohere``              v2 ``{"role": "assistant", "content": [...],
+                            "tool_plan", "tool_calls", "citations"}``: ``text``
+                            and ``thinking`` items, the plan the
+                            :class:`~streamops.providers.ToolPlanDelta` events
+                            spelled, calls ``{"id", "type": "function",
+                            "function": {"name", "arguments"}}`` (the argument
+                            text; ``"{}"`` for none), Cohere's citation objects
     ======================= ====================================================
 
     The rules:
@@ -798,6 +875,8 @@ def to_message(
         return _gemini(answer)
     if provider == "bedrock":
         return _bedrock(answer)
+    if provider == "cohere":
+        return _cohere(answer)
     return _ollama(answer)
 
 
@@ -853,7 +932,7 @@ def _cut_off(result: ToolResultLike) -> bool:
 
 def _result_block(result: ToolResultLike, provider: str) -> dict[str, Any]:
     """The result as one item / block / part (the message for the one-per-result providers)."""
-    if provider == "openai-chat":
+    if provider == "openai-chat" or provider == "cohere":
         content = _result_text(result)
         return {"role": "tool", "tool_call_id": _result_id(result, provider), "content": content}
     if provider == "openai-responses":
@@ -925,12 +1004,12 @@ def tool_messages(
 ) -> list[dict[str, Any]]:
     """The messages that answer a turn's tool calls, to append to the conversation.
 
-    One message per result for ``openai-chat`` (``role: tool``) and
-    ``ollama``, one input item per result for ``openai-responses``
-    (``function_call_output``), and a single ``user`` message holding every
-    result for ``anthropic`` (``tool_result`` blocks), ``gemini``
-    (``functionResponse`` parts) and ``bedrock`` (``toolResult`` blocks), as
-    those providers want. Results of cut-off calls are left out (the calls are
+    One message per result for ``openai-chat`` and ``cohere`` (``role: tool``,
+    ``tool_call_id``, ``content``) and ``ollama``, one input item per result
+    for ``openai-responses`` (``function_call_output``), and a single ``user``
+    message holding every result for ``anthropic`` (``tool_result`` blocks),
+    ``gemini`` (``functionResponse`` parts) and ``bedrock`` (``toolResult``
+    blocks), as those providers want. Results of cut-off calls are left out (the calls are
     not in :func:`to_message`'s message either); no results, no message.
 
     Args:

@@ -531,6 +531,103 @@ def test_ollama_message() -> None:
     check_message("ollama", message)
 
 
+# --- Cohere -------------------------------------------------------------------------------
+
+
+def _c(kind: str, index: int | None = None, **message: Any) -> dict[str, Any]:
+    """A Cohere v2 stream event (its documented shape)."""
+    event: dict[str, Any] = {"type": kind}
+    if index is not None:
+        event["index"] = index
+    event["delta"] = {"message": message}
+    return event
+
+
+CITED = {
+    "start": 12,
+    "end": 17,
+    "text": "sunny",
+    "sources": [{"type": "tool", "id": "weather_1:0", "tool_output": {"sky": "sunny"}}],
+    "type": "TEXT_CONTENT",
+    "content_index": 1,
+}
+COHERE_STREAM: list[dict[str, Any]] = [
+    _c("message-start", role="assistant"),
+    _c("content-start", 0, content={"type": "thinking", "thinking": ""}),
+    _c("content-delta", 0, content={"thinking": "Weather first."}),
+    _c("content-end", 0),
+    _c("content-start", 1, content={"type": "text", "text": ""}),
+    _c("content-delta", 1, content={"text": "Paris is "}),
+    _c("content-delta", 1, content={"text": "sunny"}),
+    _c("citation-start", 0, citations=CITED),
+    {"type": "citation-end", "index": 0},
+    _c("content-delta", 1, content={"text": "."}),
+    _c("content-end", 1),
+    _c("tool-plan-delta", tool_plan="I will check "),
+    _c("tool-plan-delta", tool_plan="the time."),
+    _c(
+        "tool-call-start",
+        0,
+        tool_calls={
+            "id": "get_time_1",
+            "type": "function",
+            "function": {"name": "get_time", "arguments": ""},
+        },
+    ),
+    _c("tool-call-delta", 0, tool_calls={"function": {"arguments": '{"city": "Paris"}'}}),
+    {"type": "tool-call-end", "index": 0},
+    _c(
+        "tool-call-start",
+        1,
+        tool_calls={
+            "id": "now_2",
+            "type": "function",
+            "function": {"name": "now", "arguments": ""},
+        },
+    ),
+    {"type": "tool-call-end", "index": 1},
+    {"type": "message-end", "delta": {"finish_reason": "TOOL_CALL"}},
+]
+
+
+def test_cohere_message() -> None:
+    from streamops.providers import CohereAdapter
+
+    adapter = CohereAdapter()
+    events = [e for payload in COHERE_STREAM for e in adapter.feed(payload)] + NOISE
+    message = to_message(events, provider="cohere")
+    assert message == {
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": "Weather first."},
+            {"type": "text", "text": "Paris is sunny."},  # the citation does not split it
+        ],
+        "tool_plan": "I will check the time.",
+        "tool_calls": [
+            {
+                "id": "get_time_1",
+                "type": "function",
+                "function": {"name": "get_time", "arguments": '{"city": "Paris"}'},
+            },
+            {"id": "now_2", "type": "function", "function": {"name": "now", "arguments": "{}"}},
+        ],
+        "citations": [CITED],
+    }
+    check_message("cohere", message)
+
+
+def test_cohere_message_of_text_alone_and_of_nothing() -> None:
+    assert to_message([TextDelta("Hi")], provider="cohere") == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "Hi"}],
+    }
+    empty = to_message([Finished("COMPLETE")], provider="cohere")
+    assert empty == {"role": "assistant", "content": []}
+    check_message("cohere", empty)
+    with pytest.raises(ToolCallError, match="no id"):
+        to_message(call(0, None, "f", "{}"), provider="cohere")
+
+
 # --- cut-off and failed calls, inputs -----------------------------------------------------
 
 CUT = [
@@ -543,7 +640,7 @@ CUT = [
 ]
 
 
-@pytest.mark.parametrize("provider", ["openai-chat", "anthropic", "gemini", "bedrock"])
+@pytest.mark.parametrize("provider", ["openai-chat", "anthropic", "gemini", "bedrock", "cohere"])
 def test_cut_off_calls_raise_or_are_dropped(provider: Any) -> None:
     with pytest.raises(ToolCallError, match="cut off") as info:
         to_message(CUT, provider=provider)
@@ -600,7 +697,7 @@ def test_a_collect_record_is_read_and_async_streams_are_refused() -> None:
     with pytest.raises(TypeError, match="iterable"):
         to_message("text", provider="openai-chat")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown provider"):
-        to_message([], provider="cohere")  # type: ignore[call-overload]
+        to_message([], provider="mistral")  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="incomplete"):
         to_message([], provider="gemini", incomplete="keep")  # type: ignore[arg-type]
 
@@ -716,6 +813,20 @@ def test_tool_results_ollama() -> None:
     check_message("ollama", messages[0])
 
 
+def test_tool_results_cohere() -> None:
+    messages = tool_messages(RESULTS, "cohere")
+    assert messages == [
+        {"role": "tool", "tool_call_id": "call_1", "content": WEATHER},
+        {"role": "tool", "tool_call_id": "call_2", "content": "14:05"},
+        {"role": "tool", "tool_call_id": "call_3", "content": ERROR},
+    ]
+    assert [r.to_message("cohere") for r in RESULTS] == messages
+    for message in messages:
+        check_message("cohere", message)
+    with pytest.raises(ToolCallError, match="no call id"):
+        ToolResult(0, None, "f", 1).to_message("cohere")
+
+
 def test_tool_results_need_ids_and_cut_off_ones_have_no_call() -> None:
     with pytest.raises(ToolCallError, match="no call id"):
         ToolResult(0, None, "f", 1).to_message("anthropic")
@@ -732,4 +843,4 @@ def test_tool_results_need_ids_and_cut_off_ones_have_no_call() -> None:
         {"type": "tool_result", "tool_use_id": "call_1", "content": WEATHER}
     ]
     with pytest.raises(ValueError, match="unknown provider"):
-        OK.to_message("cohere")  # type: ignore[arg-type]
+        OK.to_message("mistral")  # type: ignore[arg-type]

@@ -139,8 +139,10 @@ def events(
 ) -> AsyncIterator[Event]:
     """Normalise a provider's stream into provider events (:data:`Event`).
 
-    Accepts raw body chunks (``bytes`` / ``str``: an event stream, or a JSON
-    array for Gemini without ``alt=sse``), :class:`SSEEvent` objects, plain
+    Accepts raw body chunks (``bytes`` / ``str``: an event stream, a JSON
+    array for Gemini without ``alt=sse``, JSON lines when the body starts with
+    ``{`` (Ollama, Cohere), a binary AWS event stream (Bedrock)),
+    :class:`SSEEvent` objects, plain
     dicts, or the ``openai`` / ``anthropic`` SDKs' typed stream objects (see
     :class:`ProviderAdapter`). Yields every event: text, reasoning, refusals,
     tool calls, usage, finish reasons and in-band errors (as
@@ -154,7 +156,8 @@ def events(
 
     Args:
         provider: ``"openai-chat"``, ``"openai-responses"``, ``"anthropic"``,
-            ``"gemini"``, ``"bedrock"``, or ``"auto"`` to detect it from the first payload.
+            ``"gemini"``, ``"bedrock"``, ``"ollama"``, ``"cohere"``, or ``"auto"`` to
+            detect it from the first payload.
         on_stop: when the consumer stops early (``break``, ``aclose()``, an
             exception in its loop): ``"close"`` the body at once, or
             ``"drain"`` it: read on, yielding nothing, until the usage (or

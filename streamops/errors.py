@@ -288,6 +288,10 @@ class ToolCallError(StreamopsError, ValueError):
         cut_off: the provider never finished the call (its arguments are
             probably truncated): :func:`~streamops.to_message` does not send
             such a call back as one the model made.
+        path: where in the arguments the problem is (a JSON path inside them),
+            ``()`` when it is not about one place.
+        value: the invalid value (a validation error), else ``None``.
+        errors: pydantic's error list (a validation error), else ``[]``.
 
     >>> err = ToolCallError("unknown tool 'launch'", name="launch", arguments='{"x": 1}')
     >>> isinstance(err, ValueError), err.name, err.arguments
@@ -309,6 +313,9 @@ class ToolCallError(StreamopsError, ValueError):
         self.call_id = call_id
         self.arguments = arguments
         self.cut_off = cut_off
+        self.path: Path = ()
+        self.value: Any = None
+        self.errors: list[Any] = []
 
 
 class SSEError(StreamopsError, ValueError):

@@ -488,7 +488,8 @@ class ToolCallAssembler:
     >>> core.feed(ToolCallStarted(0, "call_1", "search"))
     [ToolCallStarted(index=0, id='call_1', name='search', choice=0, server=False)]
     >>> core.feed(ToolCallDelta(0, '{"q": "cats", "n": 1'))
-    [ToolCallDelta(index=0, text='{"q": "cats", "n": 1', choice=0, partial_args={'q': 'cats'})]
+    [ToolCallDelta(index=0, text='{"q": "cats", "n": 1', choice=0, partial_args={'q': 'cats'},
+                   id='call_1', name='search')]
     >>> core.close()[0].error
     ToolCallError("the arguments of tool 'search' (call 'call_1') were cut off: ...")
     """
@@ -612,7 +613,9 @@ class ToolCallAssembler:
         args = call.args
         if args is None:
             if not fresh or event.partial_args is not None:
-                event = ToolCallDelta(event.index, text, event.choice, None, event.raw)
+                event = ToolCallDelta(
+                    event.index, text, event.choice, None, *_who(event, call), event.raw
+                )
             out.append(event)
             return
         try:
@@ -623,14 +626,23 @@ class ToolCallAssembler:
         except _ARGUMENT_ERRORS as exc:
             if exc.events:  # the arguments as far as they were well-formed
                 call.partial, exc.events = exc.events[0], ()
-            out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
+            out.append(
+                ToolCallDelta(
+                    event.index, text, event.choice, call.partial, *_who(event, call), event.raw
+                )
+            )
             out.append(self._argument_error(call, exc, event.raw))
             return
         if fresh:
             event.partial_args = call.partial
+            event.id, event.name = _who(event, call)
             out.append(event)
         else:
-            out.append(ToolCallDelta(event.index, text, event.choice, call.partial, event.raw))
+            out.append(
+                ToolCallDelta(
+                    event.index, text, event.choice, call.partial, *_who(event, call), event.raw
+                )
+            )
 
     def _done(self, event: ToolCallDone, out: list[ToolEvent]) -> None:
         key = (event.choice, event.index)
@@ -720,6 +732,13 @@ class ToolCallAssembler:
         )
         if cause is not None:
             error.__cause__ = cause
+            # Where the arguments went wrong, on the error itself (not only its cause).
+            path = getattr(cause, "path", None)
+            if isinstance(path, tuple):
+                error.path = path
+            if isinstance(cause, StreamValidationError):
+                error.value = cause.value
+                error.errors = cause.errors
         return ToolCallFailed(call.index, call.id, call.name, error, call.choice, raw)
 
     def _argument_error(self, call: _Call, exc: Exception, raw: Any) -> ToolCallFailed:
@@ -866,6 +885,14 @@ _tool_calls = operator(_assemble)
 
 
 # --- run_tools --------------------------------------------------------------------------
+
+
+def _who(event: ToolCallDelta, call: _Call) -> tuple[str | None, str | None]:
+    """The id and name a delta carries: its own, or its call's."""
+    return (
+        call.id if event.id is None else event.id,
+        (call.name or None) if event.name is None else event.name,
+    )
 
 
 class _Board:

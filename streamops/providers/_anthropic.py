@@ -113,7 +113,7 @@ class AnthropicAdapter(AdapterBase):
     [ToolCallStarted(index=0, id='toolu_1', name='f', choice=0, server=False)]
     >>> a.feed({"type": "content_block_delta", "index": 0,
     ...         "delta": {"type": "input_json_delta", "partial_json": '{"x": 1}'}})
-    [ToolCallDelta(index=0, text='{"x": 1}', choice=0, partial_args=None)]
+    [ToolCallDelta(index=0, text='{"x": 1}', choice=0, partial_args=None, id='toolu_1', name='f')]
     >>> a.feed({"type": "content_block_stop", "index": 0})
     [ToolCallDone(index=0, id='toolu_1', name='f', arguments='{"x": 1}', parsed={'x': 1},
                   choice=0, server=False, complete=True)]

@@ -290,7 +290,7 @@ class ToolCallState:
 
     def delta(self, text: str, raw: Any) -> ToolCallDelta:
         self.parts.append(text)
-        return ToolCallDelta(self.index, text, self.choice, None, raw)
+        return ToolCallDelta(self.index, text, self.choice, None, self.id, self.name, raw)
 
     def finish(
         self, raw: Any, *, complete: bool = True, arguments: str | None = None

@@ -106,7 +106,7 @@ class CohereAdapter(AdapterBase):
     [ToolCallStarted(index=0, id='f_1', name='f', choice=0, server=False)]
     >>> a.feed({"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {
     ...     "function": {"arguments": '{"x": 1}'}}}}})
-    [ToolCallDelta(index=0, text='{"x": 1}', choice=0, partial_args=None)]
+    [ToolCallDelta(index=0, text='{"x": 1}', choice=0, partial_args=None, id='f_1', name='f')]
     >>> a.feed({"type": "tool-call-end", "index": 0})
     [ToolCallDone(index=0, id='f_1', name='f', arguments='{"x": 1}', parsed={'x': 1},
                   choice=0, server=False, complete=True)]

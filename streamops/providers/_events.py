@@ -123,18 +123,25 @@ class ToolCallStarted:
 class ToolCallDelta:
     """A fragment of a tool call's JSON argument text (never empty).
 
-    The fragments of one call, joined, spell :attr:`ToolCallDone.arguments`.
-    ``partial_args`` is left ``None`` by the adapters; the tool-call assembler
-    fills it with the partial value parsed so far.
+    ``text`` is the fragment, as in every delta event (:class:`TextDelta`,
+    :class:`ReasoningDelta`); the fragments of one call, joined, spell
+    :attr:`ToolCallDone.arguments`. ``id`` and ``name`` are the call's (as in
+    its :class:`ToolCallStarted`), so a consumer of one delta need not look
+    them up; they are left out of ``==`` (the call is ``index`` and
+    ``choice``). ``partial_args`` is left ``None`` by the adapters; the
+    tool-call assembler fills it with the partial value parsed so far.
 
-    >>> ToolCallDelta(0, '{"city": "Par')
-    ToolCallDelta(index=0, text='{"city": "Par', choice=0, partial_args=None)
+    >>> ToolCallDelta(0, '{"city": "Par', id="call_1", name="get_weather")
+    ToolCallDelta(index=0, text='{"city": "Par', choice=0, partial_args=None, id='call_1',
+                  name='get_weather')
     """
 
     index: int
     text: str
     choice: int = 0
     partial_args: Any = None
+    id: str | None = field(default=None, compare=False)
+    name: str | None = field(default=None, compare=False)
     raw: Any = field(default=None, repr=False, compare=False)
 
 

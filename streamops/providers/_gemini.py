@@ -292,7 +292,8 @@ class GeminiAdapter(AdapterBase):
     >>> a.feed({"candidates": [{"content": {"parts": [
     ...     {"functionCall": {"name": "f", "args": {"x": 1}}}]}}]})
     [ToolCallStarted(index=0, id=None, name='f', choice=0, server=False),
-     ToolCallDelta(index=0, text='{"x":1}', choice=0, partial_args=None),
+     ToolCallDelta(index=0, text='{"x":1}', choice=0, partial_args=None, id=None,
+                   name='f'),
      ToolCallDone(index=0, id=None, name='f', arguments='{"x":1}', parsed={'x': 1},
                   choice=0, server=False, complete=True)]
     """

@@ -51,7 +51,8 @@ class OllamaAdapter(AdapterBase):
     ...     "role": "assistant", "content": "",
     ...     "tool_calls": [{"function": {"name": "f", "arguments": {"x": 1}}}]}, "done": False})
     [ToolCallStarted(index=0, id=None, name='f', choice=0, server=False),
-     ToolCallDelta(index=0, text='{"x":1}', choice=0, partial_args=None),
+     ToolCallDelta(index=0, text='{"x":1}', choice=0, partial_args=None, id=None,
+                   name='f'),
      ToolCallDone(index=0, id=None, name='f', arguments='{"x":1}', parsed={'x': 1},
                   choice=0, server=False, complete=True)]
     >>> a.feed({"model": "qwen3", "created_at": "2025-01-01T00:00:01Z", "message": {

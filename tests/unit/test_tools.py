@@ -726,3 +726,61 @@ def test_tool_model_of_callable_objects_and_unresolved_annotations() -> None:
 
     assert tool_model(Tool())(a="3").a == 3
     assert tool_model(f)(a=object()).a is not None
+
+
+# -- the call's identity on each delta; the validation details on the error -------------
+
+
+def test_every_delta_carries_its_calls_id_and_name() -> None:
+    body = [
+        {"type": "content_block_start", "index": 1, "content_block": {
+            "type": "tool_use", "id": "toolu_9", "name": "get_weather", "input": {}}},
+        {"type": "content_block_delta", "index": 1,
+         "delta": {"type": "input_json_delta", "partial_json": '{"city": '}},
+        {"type": "content_block_delta", "index": 1,
+         "delta": {"type": "input_json_delta", "partial_json": '"Paris"}'}},
+        {"type": "content_block_stop", "index": 1},
+        {"type": "message_stop"},
+    ]
+    from streamops import events
+
+    for out in (drain(pipe(body, events(provider="anthropic"))),
+                drain(pipe(body, tool_calls()))):
+        deltas = [e for e in out if isinstance(e, ToolCallDelta)]
+        assert [(d.id, d.name) for d in deltas] == [("toolu_9", "get_weather")] * 2
+
+
+def test_hand_built_deltas_get_the_id_and_name_of_their_call() -> None:
+    out = drain(pipe(
+        [ToolCallStarted(0, "c1", "f"), ToolCallDelta(0, '{"a": 1}'),
+         ToolCallDone(0, "c1", "f", '{"a": 1}', None)],
+        tool_calls(),
+    ))
+    [delta] = [e for e in out if isinstance(e, ToolCallDelta)]
+    assert (delta.id, delta.name, delta.partial_args) == ("c1", "f", {"a": 1})
+
+
+def test_tool_call_error_has_path_value_and_errors() -> None:
+    class Weather(BaseModel):
+        city: str
+        days: int = Field(ge=1)
+
+    out = drain(pipe(
+        [ToolCallStarted(0, "c1", "weather"),
+         ToolCallDelta(0, '{"city": "Paris", "days": 0, "unit": "C"}'),
+         ToolCallDone(0, "c1", "weather", '{"city": "Paris", "days": 0, "unit": "C"}', None)],
+        tool_calls({"weather": Weather}),
+    ))
+    [failed] = [e for e in out if isinstance(e, ToolCallFailed)]
+    error = failed.error
+    assert error.path == ("days",)
+    assert error.value == 0
+    assert error.errors[0]["type"] == "greater_than_equal"
+    malformed = drain(pipe(
+        [ToolCallStarted(0, "c2", "weather"), ToolCallDelta(0, '{"city": "Paris", "days" 2}'),
+         ToolCallDone(0, "c2", "weather", '{"city": "Paris", "days" 2}', None)],
+        tool_calls({"weather": Weather}),
+    ))
+    [bad] = [e for e in malformed if isinstance(e, ToolCallFailed)]
+    assert bad.error.path == ("days",)
+    assert (bad.error.value, bad.error.errors) == (None, [])

@@ -314,9 +314,11 @@ async def test_validated_arguments_and_results_are_sent_as_json() -> None:
         ToolCallStarted(0, "c1", "weather"),
         ToolCallDelta(0, '{"city": "Rome"}'),
         ToolCallDone(0, "c1", "weather", '{"city": "Rome"}', None),
+        Finished("tool_calls"),
     ]
     got = body(await ui(await alist(pipe(calls, tool_calls({"weather": Weather})))))
-    assert got[-1]["input"] == {"city": "Rome"}
+    [available] = [chunk for chunk in got if chunk["type"] == "tool-input-available"]
+    assert available["input"] == {"city": "Rome"}
 
     async def weather(city: str) -> Weather:
         return Weather(city=city.upper())

@@ -1,9 +1,14 @@
 """The smallest server that streams a partial model to a browser over SSE.
 
-``GET /trip`` sends ``Partial[Trip]`` snapshots (at most 20 a second) and then
-the validated ``Trip``, as server-sent events; if the client disconnects, the
-pipeline closes the model's stream. Offline it replays the package's sample;
-with ``OPENAI_API_KEY`` it asks a model.
+``GET /trip`` sends ``Partial[Trip]`` snapshots (at most 20 a second) as
+``message`` frames, then the validated ``Trip`` as an ``event: final`` frame,
+then ``event: done``; if the client disconnects, the pipeline closes the
+model's stream. The first frame carries ``retry: 10000``, and a client must
+close on ``done`` (or ``error``): a plain ``EventSource`` reconnects whenever a
+response ends, which here would ask the model again. The package's
+``streamops.js`` (``browser_client_response()``) does this for you, and
+``streamops demo --web`` is a complete page. Offline it replays the package's
+sample; with ``OPENAI_API_KEY`` it asks a model.
 
     uvicorn examples.fastapi_sse:app          (or: python examples/fastapi_sse.py)
     curl -N http://127.0.0.1:8000/trip
@@ -44,7 +49,7 @@ async def answer() -> Any:
 @app.get("/trip")
 async def trip() -> Any:
     snapshots = pipe(await answer(), throttle(0.05))
-    return sse_response(pipe(snapshots, to_sse(heartbeat=15)))
+    return sse_response(pipe(snapshots, to_sse(heartbeat=15, retry=10_000)))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ async def recorded_body(speed: float) -> AsyncIterator[bytes]:
         yield body[i : i + 48]
 
 
-def model_snapshots(model: str, base_url: str | None) -> Stream[Partial | Trip]:
+def model_snapshots(model: str, base_url: str | None) -> Stream[Partial[Trip] | Trip]:
     from openai import AsyncOpenAI
 
     # The schema goes out as response_format json_schema, strict; the answer comes
@@ -47,7 +47,7 @@ def model_snapshots(model: str, base_url: str | None) -> Stream[Partial | Trip]:
     )
 
 
-def describe(snapshot: Partial | Trip) -> str:
+def describe(snapshot: Partial[Trip] | Trip) -> str:
     if isinstance(snapshot, Trip):
         count, cost = len(snapshot.items), snapshot.total_cost_eur
         return f"done: {snapshot.title!r}, {count} stops, {cost} EUR"

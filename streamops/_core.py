@@ -645,6 +645,10 @@ def chunk_operator(
         apply.__name__ = apply.__qualname__ = fn.__name__
         return apply
 
+    # help() and IDEs show the options, not the core class the function makes.
+    factory.__signature__ = inspect.signature(fn).replace(  # type: ignore[attr-defined]
+        return_annotation=inspect.Signature.empty
+    )
     return factory
 
 

@@ -240,3 +240,15 @@ def test_an_operator_factory_shows_the_signature_users_call() -> None:
 
     assert str(inspect.signature(double)) == "(*, times: 'int' = 2)"
     assert str(inspect.signature(upper)) == "()"
+
+
+def test_a_chunk_operator_factory_shows_its_options_not_its_core() -> None:
+    import inspect
+
+    from streamops import json_values, think_tags
+
+    assert str(inspect.signature(think_tags)) == (
+        "(open_tag: 'str' = '<think>', close_tag: 'str' = '</think>', *,"
+        " anywhere: 'bool' = False, start_inside: 'bool' = False)"
+    )
+    assert inspect.signature(json_values).return_annotation is inspect.Signature.empty

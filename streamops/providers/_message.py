@@ -20,7 +20,7 @@ import copy
 import json
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, overload
+from typing import Any, Literal, Protocol, get_args, overload
 
 from ..errors import ToolCallError
 from ._events import (
@@ -51,15 +51,7 @@ MessageProvider = Literal[
 ]
 """The request shapes :func:`to_message` and :func:`tool_messages` build."""
 
-_PROVIDERS = (
-    "openai-chat",
-    "openai-responses",
-    "anthropic",
-    "gemini",
-    "bedrock",
-    "ollama",
-    "cohere",
-)
+_PROVIDERS: tuple[str, ...] = get_args(MessageProvider)
 
 IncompleteCalls = Literal["raise", "drop"]
 

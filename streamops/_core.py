@@ -314,7 +314,18 @@ def pipe(
     /,
 ) -> Stream[G]: ...
 @overload
-def pipe(source: Source[Any], /, *ops: Operator[Any, Any]) -> Stream[Any]: ...
+def pipe(
+    source: Source[Any],
+    op1: Operator[Any, Any],
+    op2: Operator[Any, Any],
+    op3: Operator[Any, Any],
+    op4: Operator[Any, Any],
+    op5: Operator[Any, Any],
+    op6: Operator[Any, Any],
+    op7: Operator[Any, Any],
+    /,
+    *ops: Operator[Any, Any],
+) -> Stream[Any]: ...
 def pipe(source: Source[Any], /, *ops: Operator[Any, Any]) -> Stream[Any]:
     """Apply operators to a source, left to right: ``pipe(s, f, g)`` is ``g(f(s))``.
 
@@ -1174,7 +1185,18 @@ def iterate(
     /,
 ) -> Generator[G, None, None]: ...
 @overload
-def iterate(source: Source[Any], /, *ops: Operator[Any, Any]) -> Generator[Any, None, None]: ...
+def iterate(
+    source: Source[Any],
+    op1: Operator[Any, Any],
+    op2: Operator[Any, Any],
+    op3: Operator[Any, Any],
+    op4: Operator[Any, Any],
+    op5: Operator[Any, Any],
+    op6: Operator[Any, Any],
+    op7: Operator[Any, Any],
+    /,
+    *ops: Operator[Any, Any],
+) -> Generator[Any, None, None]: ...
 def iterate(source: Source[Any], /, *ops: Operator[Any, Any]) -> Generator[Any, None, None]:
     """Run a pipeline from plain synchronous code, yielding its items one by one.
 
@@ -1322,7 +1344,18 @@ def drain(
     /,
 ) -> list[G]: ...
 @overload
-def drain(source: Source[Any], /, *ops: Operator[Any, Any]) -> list[Any]: ...
+def drain(
+    source: Source[Any],
+    op1: Operator[Any, Any],
+    op2: Operator[Any, Any],
+    op3: Operator[Any, Any],
+    op4: Operator[Any, Any],
+    op5: Operator[Any, Any],
+    op6: Operator[Any, Any],
+    op7: Operator[Any, Any],
+    /,
+    *ops: Operator[Any, Any],
+) -> list[Any]: ...
 def drain(source: Source[Any], /, *ops: Operator[Any, Any]) -> list[Any]:
     """Run a pipeline synchronously to the end and return every item in a list.
 

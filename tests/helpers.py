@@ -103,3 +103,14 @@ def node_peer(package: str, test: str) -> str:
             pytest.fail(f"CI must run the {test} test: run .ci/node.sh")
         pytest.skip(f"{package} is not installed: run .ci/node.sh (needs node and npm)")
     return node
+
+
+def needs_yajl() -> pytest.MarkDecorator:
+    """Skip a module of strict fast-path tests without ijson's C backend; in CI
+    (``CI=true``) they must run, so its absence is an error there."""
+    from streamops.json._fast import make_strict_values
+
+    missing = make_strict_values("$") is None
+    if missing and os.environ.get("CI") == "true":
+        raise RuntimeError("CI must run the strict fast-path tests: ijson is in the dev extra")
+    return pytest.mark.skipif(missing, reason="ijson's yajl2_c backend is not installed")

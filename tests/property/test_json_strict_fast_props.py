@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from streamops.errors import JSONStreamError
 from streamops.json import WILDCARD, JSONParser, PathMatcher, ValueCollector
 from streamops.json._fast import make_strict_values
+from tests.helpers import needs_yajl
 
 from .test_json_parser_props import attempt, chunked, corrupted, documents, loads, same, walk
 
-pytestmark = pytest.mark.skipif(
-    make_strict_values("$") is None, reason="ijson's yajl2_c backend is not installed"
-)
+pytestmark = needs_yajl()
 
 
 def pure(chunks: list[Any], matcher: PathMatcher, **options: Any) -> list[tuple[Any, Any]]:

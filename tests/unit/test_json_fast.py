@@ -9,11 +9,9 @@ import pytest
 
 from streamops.errors import DepthLimitError, IncompleteJSONError, JSONStreamError
 from streamops.json import StrictValueCollector
-from streamops.json._fast import make_strict_values
+from tests.helpers import needs_yajl
 
-pytestmark = pytest.mark.skipif(
-    make_strict_values("$") is None, reason="ijson's yajl2_c backend is not installed"
-)
+pytestmark = needs_yajl()
 
 
 def run(chunks: list[Any], pattern: str = "$", **options: Any) -> tuple[list[Any], bool]:

@@ -336,7 +336,10 @@ def model_patches(
         format: ``"rfc6902"`` (default: standard JSON Patch, a growing string
             is resent whole) or ``"append"`` (the streamops extension for
             strings, see :func:`~streamops.json.json_patches`).
-        on_error, context, lenient, max_depth: as for :func:`~streamops.partial`.
+        on_error: as for :func:`~streamops.partial`.
+        context: as for :func:`~streamops.partial`.
+        lenient: as for :func:`~streamops.partial`.
+        max_depth: as for :func:`~streamops.partial`.
 
     Raises:
         StreamValidationError, JSONStreamError: as :func:`~streamops.partial`

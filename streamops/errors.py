@@ -127,7 +127,8 @@ class JSONStreamError(StreamopsError, ValueError):
 
     Attributes:
         offset: character offset of the problem in the text received.
-        line, column: 1-based position of the problem.
+        line: 1-based line of the problem.
+        column: 1-based column of the problem.
         path: the JSON path (tuple of keys and indexes) being parsed.
         snippet: a few characters around the problem.
 
@@ -348,7 +349,8 @@ class ProviderFormatError(StreamopsError, ValueError):
         payload: the offending item (event data text, or the parsed value).
         offset: where the problem is in the body (a byte offset), when known (the frame
             of a binary AWS event stream, the line of an NDJSON body).
-        line, column: its 1-based line (of an NDJSON body) and column, when known.
+        line: its 1-based line (of an NDJSON body), when known.
+        column: its 1-based column, when known.
 
     >>> from streamops import drain, events, pipe, sse_events
     >>> try:

@@ -358,7 +358,8 @@ class ModelHydrator(Generic[M]):
             ``validation_errors``, and ``close()`` raises one error with all
             of pydantic's details.
         context: passed to pydantic as the validation ``context``.
-        lenient, max_depth: as for :class:`~streamops.json.JSONParser`.
+        lenient: as for :class:`~streamops.json.JSONParser`.
+        max_depth: as for :class:`~streamops.json.JSONParser`.
         events: record a :class:`FieldEvent` per completed value, taken with
             :meth:`take_events`.
 
@@ -687,7 +688,10 @@ def partial(
 
     Args:
         model: a pydantic model class, a dataclass or a ``TypedDict``.
-        on_error, context, lenient, max_depth: see :class:`ModelHydrator`.
+        on_error: see :class:`ModelHydrator`.
+        context: see :class:`ModelHydrator`.
+        lenient: see :class:`ModelHydrator`.
+        max_depth: see :class:`ModelHydrator`.
 
     Yields:
         ``Partial[Model]`` snapshots (see :class:`ModelHydrator` for what is
@@ -773,7 +777,9 @@ def items(
     Args:
         model: the element type (a model class, or any type pydantic validates).
         path: where the elements are.
-        context, lenient, max_depth: as for :func:`partial`.
+        context: as for :func:`partial`.
+        lenient: as for :func:`partial`.
+        max_depth: as for :func:`partial`.
 
     Yields:
         validated elements, in document order.
@@ -848,7 +854,11 @@ async def field_events(
     value completed before its position comes out first, whatever the chunking.
 
     Args:
-        model, on_error, context, lenient, max_depth: as for :func:`partial`.
+        model: as for :func:`partial`.
+        on_error: as for :func:`partial`.
+        context: as for :func:`partial`.
+        lenient: as for :func:`partial`.
+        max_depth: as for :func:`partial`.
 
     >>> from pydantic import BaseModel
     >>> from streamops import drain, pipe

@@ -185,7 +185,9 @@ def json_items(
 
     Args:
         pattern: which values to yield.
-        lenient, multiple_values, max_depth: as for :func:`json_events`.
+        lenient: as for :func:`json_events`.
+        multiple_values: as for :func:`json_events`.
+        max_depth: as for :func:`json_events`.
 
     Yields:
         ``(path, value)``: the concrete path (a tuple of keys and indexes) and
@@ -219,7 +221,9 @@ def json_values(
 
     Args:
         pattern: which values to yield (default: the root).
-        lenient, multiple_values, max_depth: as for :func:`json_events`.
+        lenient: as for :func:`json_events`.
+        multiple_values: as for :func:`json_events`.
+        max_depth: as for :func:`json_events`.
 
     Yields:
         fresh, fully parsed values (dicts, lists, str, int, float, bool, None).
@@ -266,7 +270,9 @@ def json_string(
 
     Args:
         pattern: where the string is, e.g. ``"answer"`` or ``"$.steps[*].text"``.
-        lenient, multiple_values, max_depth: as for :func:`json_events`.
+        lenient: as for :func:`json_events`.
+        multiple_values: as for :func:`json_events`.
+        max_depth: as for :func:`json_events`.
 
     Yields:
         non-empty pieces of text.
@@ -299,7 +305,9 @@ def json_snapshots(
     or keep ``copy.deepcopy(snapshot)``.
 
     Args:
-        lenient, multiple_values, max_depth: as for :func:`json_events`.
+        lenient: as for :func:`json_events`.
+        multiple_values: as for :func:`json_events`.
+        max_depth: as for :func:`json_events`.
 
     Yields:
         the live partial value.
@@ -354,7 +362,9 @@ def json_patches(
 
     Args:
         format: ``"rfc6902"`` or ``"append"``.
-        lenient, multiple_values, max_depth: as for :func:`json_events`.
+        lenient: as for :func:`json_events`.
+        multiple_values: as for :func:`json_events`.
+        max_depth: as for :func:`json_events`.
 
     Yields:
         non-empty lists of patch operations (plain dicts).

@@ -287,7 +287,9 @@ def text(
         allow_truncated: end quietly when the provider stopped the answer at
             its token limit (for plain text that may be cut short), instead of
             raising :class:`~streamops.TruncatedOutputError`.
-        on_stop, drain_timeout, on_usage: as for :func:`events`.
+        on_stop: as for :func:`events`.
+        drain_timeout: as for :func:`events`.
+        on_usage: as for :func:`events`.
 
     Yields:
         the text fragments, as they arrive (never empty).

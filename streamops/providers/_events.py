@@ -150,7 +150,11 @@ class ToolCallDone:
     """A tool call is finished: the provider said so, or the stream ended.
 
     Attributes:
-        index, id, name, choice, server: as in :class:`ToolCallStarted`.
+        index: as in :class:`ToolCallStarted`.
+        id: as in :class:`ToolCallStarted`.
+        name: as in :class:`ToolCallStarted`.
+        choice: as in :class:`ToolCallStarted`.
+        server: as in :class:`ToolCallStarted`.
         arguments: the complete argument text, exactly as the provider sent it
             (for Gemini, which sends an object, its compact JSON).
         parsed: ``json.loads(arguments)``; ``{}`` for a complete call with no

@@ -254,12 +254,13 @@ class ProviderAdapter:
         error = self._error or self._cut
         if error is not None:
             raise error
-        if isinstance(item, (bytes, bytearray, memoryview, str)):
-            return self._feed_raw(item)
-        if isinstance(item, EVENT_TYPES):
-            if item.__class__ is Finished:
-                self._finish_passed = True
-            return [item]  # type: ignore[list-item]
+        if item.__class__ is not SSEEvent:  # (an SSE event is neither: no checks for it)
+            if isinstance(item, (bytes, bytearray, memoryview, str)):
+                return self._feed_raw(item)
+            if isinstance(item, EVENT_TYPES):
+                if item.__class__ is Finished:
+                    self._finish_passed = True
+                return [item]  # type: ignore[list-item]
         try:
             return self._feed_item(item)
         except TypeError:
@@ -354,7 +355,12 @@ class ProviderAdapter:
     def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
         """Adapt what the body decoder produced, up to a ``[DONE]``."""
         for payload in payloads:
-            if not isinstance(payload, (Mapping, SSEEvent, AWSEvent)):
+            cls = payload.__class__
+            if (
+                cls is not SSEEvent
+                and cls is not dict
+                and not isinstance(payload, (Mapping, SSEEvent, AWSEvent))
+            ):
                 raise ProviderFormatError(
                     f"expected a JSON object in the body, got {payload!r:.60}",
                     payload=payload,

@@ -154,7 +154,7 @@ class OpenAIChatAdapter(AdapterBase):
         choices = payload.get("choices")
         if choices:
             for pos, choice in enumerate(choices):
-                if not isinstance(choice, Mapping):
+                if choice.__class__ is not dict and not isinstance(choice, Mapping):
                     continue
                 ci = choice.get("index")
                 if not isinstance(ci, int):
@@ -181,9 +181,10 @@ class OpenAIChatAdapter(AdapterBase):
         usage = payload.get("usage")
         if usage is None:
             extra = payload.get("x_groq")
-            if isinstance(extra, Mapping):
+            if extra is not None and isinstance(extra, Mapping):
                 usage = extra.get("usage")
-        if isinstance(usage, Mapping) and usage:
+        # (None first: an ABC check that fails is the dearest of all)
+        if usage is not None and isinstance(usage, Mapping) and usage:
             out.append(_usage(usage, raw, _CHAT))
         error = payload.get("error")
         if error:
@@ -214,7 +215,7 @@ class OpenAIChatAdapter(AdapterBase):
                 if isinstance(tc, Mapping):
                     self._tool_delta(ci, tc, raw, out)
         function_call = delta.get("function_call")  # the deprecated `functions` API
-        if isinstance(function_call, Mapping) and function_call:
+        if function_call is not None and isinstance(function_call, Mapping) and function_call:
             self._tool_delta(ci, {"index": 0, "function": function_call}, raw, out)
 
     @staticmethod

@@ -162,7 +162,13 @@ class OpenAIChatAdapter(AdapterBase):
                 self._started.add(ci)
                 delta = choice.get("delta")
                 if delta:
-                    self._delta(ci, delta, raw, out)
+                    # The usual delta, {"content": "..."}, without the look at each key.
+                    content = delta.get("content") if delta.__class__ is dict else None
+                    if content.__class__ is str and len(delta) == 1:
+                        if content:
+                            out.append(TextDelta(content, ci, raw))
+                    else:
+                        self._delta(ci, delta, raw, out)
                 elif delta is None and isinstance(choice.get("message"), Mapping):
                     raise ProviderFormatError(
                         "this is a whole chat completion (its choice has a 'message', not a"

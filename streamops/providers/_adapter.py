@@ -243,10 +243,11 @@ class ProviderAdapter:
         if self.done:
             return []
         adapter = self._adapter
-        if adapter is not None:
+        cls = item.__class__
+        if adapter is not None and cls is not bytes and cls is not SSEEvent:
             # An SDK object the adapter reads directly (see _sdk): the common item of
             # an SDK stream, straight in. (A class not seen yet takes the long way once.)
-            fast = adapter._FAST.get(ROLES.get(item.__class__))  # type: ignore[arg-type]
+            fast = adapter._FAST.get(ROLES.get(cls))  # type: ignore[arg-type]
             if fast is not None:
                 out = fast(adapter, item)
                 if out is not None:
@@ -254,12 +255,13 @@ class ProviderAdapter:
         error = self._error or self._cut
         if error is not None:
             raise error
-        if isinstance(item, (bytes, bytearray, memoryview, str)):
-            return self._feed_raw(item)
-        if isinstance(item, EVENT_TYPES):
-            if item.__class__ is Finished:
-                self._finish_passed = True
-            return [item]  # type: ignore[list-item]
+        if cls is not SSEEvent:  # (an SSE event is neither: no checks for it)
+            if isinstance(item, (bytes, bytearray, memoryview, str)):
+                return self._feed_raw(item)
+            if isinstance(item, EVENT_TYPES):
+                if item.__class__ is Finished:
+                    self._finish_passed = True
+                return [item]  # type: ignore[list-item]
         try:
             return self._feed_item(item)
         except TypeError:
@@ -354,12 +356,23 @@ class ProviderAdapter:
     def _decoded(self, payloads: list[Any], out: list[Event]) -> None:
         """Adapt what the body decoder produced, up to a ``[DONE]``."""
         for payload in payloads:
-            if not isinstance(payload, (Mapping, SSEEvent, AWSEvent)):
+            cls = payload.__class__
+            if (
+                cls is not SSEEvent
+                and cls is not dict
+                and not isinstance(payload, (Mapping, SSEEvent, AWSEvent))
+            ):
                 raise ProviderFormatError(
                     f"expected a JSON object in the body, got {payload!r:.60}",
                     payload=payload,
                 )
-            out.extend(self._feed_item(payload))
+            adapter = self._adapter
+            if adapter is None:
+                out.extend(self._feed_item(payload))
+            else:  # (what _feed_item does then, without the call)
+                out.extend(adapter.feed(payload))
+                if adapter.done:
+                    self.done = True
             if self.done:
                 return
 

@@ -144,7 +144,7 @@ class AnthropicAdapter(AdapterBase):
         out: list[Event] = []
         if kind == "content_block_delta":
             delta = payload.get("delta")
-            if not isinstance(delta, Mapping):
+            if delta.__class__ is not dict and not isinstance(delta, Mapping):
                 return out
             dkind = delta.get("type")
             if dkind == "text_delta":

@@ -145,7 +145,10 @@ def read_item(item: Any) -> tuple[Any, str | None, Any]:
     >>> read_item(SSEEvent("[DONE]"))
     ('[DONE]', None, None)
     """
-    if isinstance(item, Mapping):
+    cls = item.__class__
+    if cls is SSEEvent:  # (the usual items first, checked by class: no ABC check)
+        return _read_sse(item.data, item.event, item.terminated)
+    if cls is dict or isinstance(item, Mapping):
         return item, None, item
     if isinstance(item, SSEEvent):
         return _read_sse(item.data, item.event, item.terminated)
@@ -343,16 +346,19 @@ class AdapterBase:
         if self.done:
             return []
         cls = item.__class__
-        role = ROLES.get(cls)
-        if role is None:
-            role = sdk_role(cls)
-        if role:
-            fast = self._FAST.get(role)
-            if fast is not None:
-                out = fast(self, item)
-                if out is not None:
-                    return out
-        payload, event, raw = read_item(item)
+        if cls is SSEEvent:  # the item of a raw body (no SDK role): straight to its data
+            payload, event, raw = _read_sse(item.data, item.event, item.terminated)
+        else:
+            role = ROLES.get(cls)
+            if role is None:
+                role = sdk_role(cls)
+            if role:
+                fast = self._FAST.get(role)
+                if fast is not None:
+                    out = fast(self, item)
+                    if out is not None:
+                        return out
+            payload, event, raw = read_item(item)
         if payload is SKIP:
             return []
         if payload is DONE:

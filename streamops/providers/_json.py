@@ -4,15 +4,23 @@
 bare ``RecursionError`` (and 600 levels pass although the library's limit is
 512). :func:`loads` refuses anything nested deeper than ``max_depth`` with a
 :class:`~streamops.DepthLimitError` (offset, line, column and JSON path, from
-the incremental parser) before ``json.loads`` sees it. The check costs two
-``str.count`` calls unless the text holds more than ``max_depth`` brackets, and
-then one C-level pass over its brackets.
+the incremental parser) before ``json.loads`` sees it. The check costs nothing
+for a text of at most ``max_depth`` characters, two ``str.count`` calls unless
+the text holds more than ``max_depth`` brackets, and then one C-level pass over
+its brackets.
+
+A JSON object with nothing around it (the usual event payload) goes straight to
+the C scanner that ``json.loads`` itself ends in, without its Python-level
+wrappers (a third of the cost of a small payload); anything else, and any text
+the scanner does not read to its end, goes through ``json.loads``, so results
+and errors are ``json.loads``'s own.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Any, Final
 
@@ -27,10 +35,13 @@ MAX_DEPTH: Final = 512
 _strings = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _not_bracket = re.compile(r"[^\[\]{}]+")
 _STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
+# What json.loads runs in the end (its default decoder's scanner): (value, end) from an index.
+_Scan = Callable[[str, int], tuple[Any, int]]
+_scan: Final[_Scan] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _too_deep(text: str, max_depth: int) -> bool:
-    if text.count("[") + text.count("{") <= max_depth:
+    if len(text) <= max_depth or text.count("[") + text.count("{") <= max_depth:
         return False  # the usual case: not even that many brackets
     brackets = _not_bracket.sub("", _strings.sub("", text))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > max_depth
@@ -75,6 +86,15 @@ def loads(text: str, *, what: str = "JSON text", max_depth: int = MAX_DEPTH) -> 
         if error is not None:
             raise error
     try:
+        if text[:1] == "{":
+            try:
+                value, end = _scan(text, 0)
+            except StopIteration:
+                pass  # not JSON: json.loads says why
+            else:
+                if end == len(text):
+                    return value
+                # Whitespace or more after the value: json.loads decides (rare).
         return json.loads(text)
     except RecursionError:  # a stack already deep when called: still our error
         raise DepthLimitError(

@@ -154,7 +154,7 @@ class OpenAIChatAdapter(AdapterBase):
         choices = payload.get("choices")
         if choices:
             for pos, choice in enumerate(choices):
-                if not isinstance(choice, Mapping):
+                if choice.__class__ is not dict and not isinstance(choice, Mapping):
                     continue
                 ci = choice.get("index")
                 if not isinstance(ci, int):
@@ -162,7 +162,13 @@ class OpenAIChatAdapter(AdapterBase):
                 self._started.add(ci)
                 delta = choice.get("delta")
                 if delta:
-                    self._delta(ci, delta, raw, out)
+                    # The usual delta, {"content": "..."}, without the look at each key.
+                    content = delta.get("content") if delta.__class__ is dict else None
+                    if content.__class__ is str and len(delta) == 1:
+                        if content:
+                            out.append(TextDelta(content, ci, raw))
+                    else:
+                        self._delta(ci, delta, raw, out)
                 elif delta is None and isinstance(choice.get("message"), Mapping):
                     raise ProviderFormatError(
                         "this is a whole chat completion (its choice has a 'message', not a"
@@ -181,9 +187,10 @@ class OpenAIChatAdapter(AdapterBase):
         usage = payload.get("usage")
         if usage is None:
             extra = payload.get("x_groq")
-            if isinstance(extra, Mapping):
+            if extra is not None and isinstance(extra, Mapping):
                 usage = extra.get("usage")
-        if isinstance(usage, Mapping) and usage:
+        # (None first: an ABC check that fails is the dearest of all)
+        if usage is not None and isinstance(usage, Mapping) and usage:
             out.append(_usage(usage, raw, _CHAT))
         error = payload.get("error")
         if error:
@@ -214,7 +221,7 @@ class OpenAIChatAdapter(AdapterBase):
                 if isinstance(tc, Mapping):
                     self._tool_delta(ci, tc, raw, out)
         function_call = delta.get("function_call")  # the deprecated `functions` API
-        if isinstance(function_call, Mapping) and function_call:
+        if function_call is not None and isinstance(function_call, Mapping) and function_call:
             self._tool_delta(ci, {"index": 0, "function": function_call}, raw, out)
 
     @staticmethod

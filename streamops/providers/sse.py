@@ -20,6 +20,7 @@ __all__ = ["DONE", "SSEDecoder", "SSEEvent", "sse_events"]
 DONE: Final = "[DONE]"
 """The data of the sentinel event OpenAI-style servers send last (``data: [DONE]``)."""
 
+_utf8_decode: Final = codecs.utf_8_decode
 _line_break = re.compile(r"\r\n|\r|\n")
 _BOM: Final = "\ufeff"
 _TAIL: Final = 65_536
@@ -131,15 +132,16 @@ class SSEDecoder:
 
     __slots__ = (
         "_block_retry",
+        "_bytes",
         "_bytes_in",
         "_chars_in",
         "_closed",
         "_cr",
         "_data",
-        "_decoder",
         "_error",
         "_event",
         "_event_start",
+        "_held",
         "_id",
         "_looked",
         "_partial",
@@ -156,7 +158,8 @@ class SSEDecoder:
     def __init__(self, *, strict: bool = True, _what: str = "SSEDecoder.feed()") -> None:
         self._strict = strict
         self._what = _what
-        self._decoder: codecs.IncrementalDecoder | None = None
+        self._bytes = False  # whether the chunks are bytes (offsets count bytes, not chars)
+        self._held = b""  # the bytes of a UTF-8 character cut at the end of the last chunk
         self._bytes_in = 0
         self._chars_in = 0
         self._started = False
@@ -218,13 +221,11 @@ class SSEDecoder:
     # -- errors --------------------------------------------------------
 
     def _pending_bytes(self) -> int:
-        if self._decoder is None:
-            return 0
-        return len(self._decoder.getstate()[0])
+        return len(self._held)
 
     def _error_at(self, message: str, tail: str) -> SSEError:
         """An error about the text ``tail``, which runs to the end of the text decoded so far."""
-        if self._decoder is not None:
+        if self._bytes:
             offset = self._bytes_in - self._pending_bytes() - len(tail.encode("utf-8", "replace"))
         else:
             offset = self._chars_in - len(tail)
@@ -259,14 +260,16 @@ class SSEDecoder:
                     f"{self._what} takes chunks of bytes or str, not {type(chunk).__name__}"
                 )
             data = bytes(chunk)
-            decoder = self._decoder
-            if decoder is None:
-                decoder = self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-            pending = self._pending_bytes()
+            self._bytes = True
+            held = self._held
+            whole = held + data if held else data
             try:
-                text = decoder.decode(data)
+                # What an incremental UTF-8 decoder does, without its Python layer: decode
+                # up to an incomplete character at the end, and hold that for the next chunk.
+                text, used = _utf8_decode(whole, "strict", False)
             except UnicodeDecodeError as exc:
                 # Decode up to the bad byte, so what came before it is still read.
+                pending = len(held)
                 text = exc.object[: exc.start].decode("utf-8")
                 error = SSEError(
                     f"invalid UTF-8 ({exc.reason})",
@@ -274,7 +277,9 @@ class SSEDecoder:
                 )
                 error.__cause__ = exc
                 data = data[: max(0, exc.start - pending)]
-                decoder.reset()
+                self._held = b""
+            else:
+                self._held = whole[used:] if used != len(whole) else b""
             self._bytes_in += len(data)
         out: list[SSEEvent] = []
         if text:

@@ -65,6 +65,7 @@ _NUMBER: Final = 8  # a number ran to the end of the previous chunk
 _LITERAL: Final = 9  # true/false/null ran to the end of the previous chunk
 _PRELUDE: Final = 10  # lenient: skipping text before the top-level value
 _DONE: Final = 11  # after the top-level value
+_RECENT: Final = 64  # chunks kept as they came; older ones are joined (JSONParser._blocks)
 # In a string value or a key, with an escape sequence cut by the end of the
 # previous chunk (its start is in ``_esc``): _STRING or _KEYSTR + _STRING_ESC.
 # (A state of its own, so that the fast path for chunks inside a string need
@@ -269,6 +270,7 @@ class JSONParser:
     """
 
     __slots__ = (
+        "_blocks",
         "_chunks",
         "_cpath",
         "_ctx",
@@ -316,7 +318,11 @@ class JSONParser:
         self._esc = ""
         self._numparts: list[str] = []
         self._literal = ""
+        # The text fed so far, for error reports: the recent chunks as they came, and
+        # older ones joined into blocks (a str per token-sized chunk would cost several
+        # times the text itself).
         self._chunks: list[str] = []
+        self._blocks: list[str] = []
         self._decoder: codecs.IncrementalDecoder | None = None
         self._head: bytes | None = None  # the first bytes of a stream, while they may be a BOM
         self._error: JSONStreamError | None = None
@@ -332,7 +338,7 @@ class JSONParser:
         >>> p.received
         '{"a": 1}'
         """
-        return "".join(self._chunks)
+        return "".join(self._blocks) + "".join(self._chunks)
 
     @property
     def depth(self) -> int:
@@ -357,7 +363,7 @@ class JSONParser:
         """Build (and remember) an error at ``pos``, a position in the last chunk fed
         (:data:`_END`: the end of the input). Offsets are only computed here, on
         failure, so the hot path keeps no running count."""
-        received = "".join(self._chunks)
+        received = self.received
         if pos == _END:
             offset = len(received)
         else:
@@ -394,7 +400,7 @@ class JSONParser:
         if decoder is None:
             decoder = self._decoder = codecs.getincrementaldecoder("utf-8")()
             # (a BOM counts only as the stream's first bytes)
-            self._head = b"" if not "".join(self._chunks) else None
+            self._head = b"" if not (self._blocks or "".join(self._chunks)) else None
         if self._head is not None:
             raw = self._head + raw
             if len(raw) < 3 and codecs.BOM_UTF8.startswith(raw):
@@ -681,7 +687,14 @@ class JSONParser:
         n = len(s)
         if not n:
             return []
-        self._chunks.append(s)
+        chunks = self._chunks
+        if len(chunks) > _RECENT:
+            # All but the last into a block: each character is copied once. (Here, not
+            # in the fast paths above: their chunks are mostly an open string's, which
+            # its parts hold anyway, and the general loop comes often enough.)
+            self._blocks.append("".join(chunks[:-1]))
+            del chunks[:-1]
+        chunks.append(s)
         # A token-sized chunk is scanned with str methods, which cost less than a
         # regex call on a few characters; a long one with the regexes, which stop
         # at the first character that matters (so the work stays linear).

@@ -480,3 +480,20 @@ def test_snapshot_before_an_incomplete_end() -> None:
     with pytest.raises(IncompleteJSONError):
         parser.close()
     assert snap.value == {"a": [1, {"b": "x"}]}
+
+
+def test_the_error_context_is_kept_compact_and_exact() -> None:
+    # Hundreds of token-sized chunks: older ones are joined into blocks, and an error
+    # still has the exact offset, position and received text.
+    text = json.dumps({"items": [{"n": i, "name": f"item {i}"} for i in range(60)]})
+    bad = text[:-2] + "?" + text[-1:]
+    parser = JSONParser()
+    with pytest.raises(JSONStreamError) as info:
+        for i in range(0, len(bad), 3):
+            parser.feed(bad[i : i + 3])
+    assert len(parser._chunks) <= 65  # the recent chunks; the rest are blocks
+    assert parser._blocks
+    at = len(bad) - 2  # the '?'
+    assert info.value.offset == at
+    assert info.value.received == bad[: (at // 3 + 1) * 3]  # up to the end of its chunk
+    assert str(info.value) == str(error([bad]))

@@ -3,9 +3,11 @@
 ``GET /trip`` sends ``Partial[Trip]`` snapshots (at most 20 a second) as
 ``message`` frames, then the validated ``Trip`` as an ``event: final`` frame,
 then ``event: done``; if the client disconnects, the pipeline closes the
-model's stream. The first frame carries ``retry: 10000``, and a client must
-close on ``done`` (or ``error``): a plain ``EventSource`` reconnects whenever a
-response ends, which here would ask the model again. The package's
+model's stream. A plain browser ``EventSource`` reconnects whenever a response
+ends, which would ask the model again: this server answers such a reconnection
+(it carries ``Last-Event-ID``) with 204 No Content, which tells an
+``EventSource`` to stop, and the first frame carries ``retry: 10000``. A client
+should still close on ``done`` (or ``error``). The package's
 ``streamops.js`` (``browser_client_response()``) does this for you, and
 ``streamops demo --web`` is a complete page. Offline it replays the package's
 sample; with ``OPENAI_API_KEY`` it asks a model.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from streamops import partial, pipe, sse_response, stream_model, throttle, to_sse
 from streamops.samples import Trip, replay
@@ -47,7 +49,12 @@ async def answer() -> Any:
 
 
 @app.get("/trip")
-async def trip() -> Any:
+async def trip(request: Request) -> Any:
+    if "last-event-id" in request.headers:
+        # An EventSource reconnecting after the answer ended: there is nothing to
+        # resume, and asking the model again is not what the page wants. 204 tells
+        # the EventSource to stop reconnecting.
+        return Response(status_code=204)
     snapshots = pipe(await answer(), throttle(0.05))
     return sse_response(pipe(snapshots, to_sse(heartbeat=15, retry=10_000)))
 

@@ -62,3 +62,15 @@ def test_fastapi_example_ends_with_final_then_done_and_a_retry(
     assert "event: final" in frames[-2].splitlines()
     assert '"title":"A long weekend in Lisbon"' in frames[-2]
     assert frames[-1].startswith("event: done")
+
+
+def test_fastapi_example_stops_an_eventsource_reconnecting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STREAMOPS_DEMO_SPEED", "0")
+    from examples.fastapi_sse import app
+
+    with TestClient(app) as client:
+        again = client.get("/trip", headers={"Last-Event-ID": "2"})
+    assert again.status_code == 204  # an EventSource stops on 204
+    assert again.content == b""

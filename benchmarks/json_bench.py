@@ -239,6 +239,18 @@ def jsonriver_snapshots(chunks: list[str]) -> Timed:
     return asyncio.run(main())
 
 
+def native_snapshots(chunks: list[str]) -> Any:
+    """``streaming-json-parser`` with its Rust backend: one ``feed`` per chunk, reading
+    the value it keeps (mutated in place between feeds, as ours is)."""
+    import streaming_json_parser
+
+    parser = streaming_json_parser.StreamingJsonParser()
+    value = None
+    for chunk in chunks:
+        value = parser.feed(chunk).value
+    return value
+
+
 def loads_once(chunks: list[str]) -> Any:
     return json.loads("".join(chunks))
 

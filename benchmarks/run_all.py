@@ -149,6 +149,12 @@ def _json_snapshots_setup(target: int) -> Workload:
             c("pydantic-core re-parse", jb.pydantic_reparse, _pydantic_core_parse),
             # (async like ours when live: compared with that row)
             c("jsonriver", jb.jsonriver_snapshots, baseline="json_snapshots(), live"),
+            # (sync, a compiled extension: compared with our sync core)
+            c(
+                "streaming-json-parser (native)",
+                jb.native_snapshots,
+                baseline="SnapshotBuilder (sync core)",
+            ),
             c("LangChain JsonOutputParser", jb.langchain_snapshots, jb.langchain_parse),
             c("partial-json-parser", jb.pjp_snapshots, jb.pjp_parse),
         ],
@@ -213,6 +219,10 @@ JSON_SNAPSHOTS = Family(
         "LangChain JsonOutputParser": "`JsonOutputParser().transform(chunks)`, LangChain's "
         "streaming path: `parse_partial_json` on the accumulated text after every chunk.",
         "partial-json-parser": "`partial_json_parser.loads(buffer)` after every chunk.",
+        "streaming-json-parser (native)": "`StreamingJsonParser().feed(chunk).value` per "
+        "chunk with the `streaming-json-parser-native` Rust backend: an incremental parser "
+        "that keeps one value and mutates it in place, as ours does (no paths, patches or "
+        "models); its ratio is to our sync core.",
     },
     ours=("json_snapshots()", "json_snapshots(), live", "SnapshotBuilder (sync core)"),
     setup=_json_snapshots_setup,
@@ -221,6 +231,7 @@ JSON_SNAPSHOTS = Family(
         "jsonriver": "jsonriver",
         "LangChain JsonOutputParser": "langchain_core",
         "partial-json-parser": "partial_json_parser",
+        "streaming-json-parser (native)": "streaming_json_parser_native",
     },
 )
 

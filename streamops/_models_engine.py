@@ -8,7 +8,8 @@ completed model is its validated instance, which pydantic accepts as it is).
 A value is validated when it completes, once; a container's own validation
 then sees its completed children as instances, so no subtree is validated
 again from scratch. Work per event is O(1) plus the validation of the value
-that completed; a snapshot is built from the frames on the open path only.
+that completed; a snapshot records the frames on the open path and their sizes
+(:class:`Capture`, O(1)), and is built from them when it is read.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ from .json._events import (
 __all__ = [
     "MISSING",
     "SKIP",
+    "TAKEN",
+    "Capture",
     "Engine",
     "FieldEvent",
     "OpenSeq",
@@ -103,21 +106,15 @@ class Tracker:
         self.errors: list[StreamValidationError] = []
 
 
-class View:
-    """A snapshot's window on the tracker: the object's path and the state when it was built.
+class _Window:
+    """What a snapshot can say about the tracker (the methods of :class:`View` and
+    :class:`Capture`): ``tracker``, ``path``, ``seq``, ``errors`` are theirs."""
 
-    ``pending`` holds what the snapshot shows but has not built yet (its open
-    member and its extras, see :mod:`streamops.models`), ``None`` once built.
-    """
-
-    __slots__ = ("errors", "path", "pending", "seq", "tracker")
-
-    def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
-        self.tracker = tracker
-        self.path = path
-        self.seq = seq
-        self.errors = errors
-        self.pending: Any = None
+    __slots__ = ()
+    tracker: Tracker
+    path: Path
+    seq: int
+    errors: int
 
     def is_complete(self, rel: Path) -> bool:
         i = self.tracker.completed.get(self.path + rel)
@@ -133,11 +130,28 @@ class View:
         return self.tracker.errors[: self.errors]
 
     # Snapshots share one tracker; copying a snapshot must not copy the whole document.
-    def __copy__(self) -> View:
+    def __copy__(self) -> Any:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> View:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         return self
+
+
+class View(_Window):
+    """A snapshot's window on the tracker: the object's path and the state when it was built.
+
+    ``pending`` holds what the snapshot shows but has not built yet (its open
+    member and its extras, see :mod:`streamops.models`), ``None`` once built.
+    """
+
+    __slots__ = ("errors", "path", "pending", "seq", "tracker")
+
+    def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
+        self.tracker = tracker
+        self.path = path
+        self.seq = seq
+        self.errors = errors
+        self.pending: Any = None
 
 
 # --- what a snapshot shows of the open path, built when it is read ------------------------
@@ -237,6 +251,56 @@ def realize(node: Any) -> Any:
     return value
 
 
+TAKEN: Any = type("_Taken", (), {"__repr__": lambda self: "TAKEN"})()
+
+
+class Capture(_Window):
+    """The view of a snapshot taken and not read yet: what it shows, recorded in O(1).
+
+    ``frames`` holds, for each container on the open path (outermost first),
+    the frame and how many shown members and extras it had: ``(frame, n,
+    n_extra)``; captures share these tuples while only the open string grows.
+    ``box`` and ``n`` are the open string (see :class:`OpenText`), ``key`` its
+    display key; ``box`` is ``None`` when no string is shown open. ``pending``
+    is :data:`TAKEN` until the snapshot is built (then as for :class:`View`).
+    Like :class:`OpenSeq`, this relies on the engine only ever appending.
+    """
+
+    __slots__ = ("box", "errors", "frames", "key", "n", "pending", "plan", "seq", "tracker")
+    path: Path = ()  # (the root's)
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        frames: tuple[tuple[Frame, int, int], ...],
+        box: Any,
+        n: int,
+        key: Any,
+        plan: Plan,
+    ) -> None:
+        self.tracker = tracker
+        self.seq = len(tracker.completed)
+        self.errors = len(tracker.errors)
+        self.pending: Any = TAKEN
+        self.frames = frames
+        self.box = box
+        self.n = n
+        self.key = key
+        self.plan = plan
+
+    def build(self, make: Callable[[Frame, int, int, Any, Any], Any]) -> Any:
+        """The value shown: ``make(frame, n, n_extra, open_child_key, open_child)`` per frame,
+        from the innermost open container out (``MISSING`` if nothing shows yet)."""
+        child: Any = MISSING if self.box is None else OpenText(self.box, self.n)
+        key = self.key
+        for f, n, n_extra in reversed(self.frames):
+            child = make(f, n, n_extra, key, child)
+            key = f.dkey
+            if f.hidden:
+                child = MISSING
+        return child
+
+
 class Frame:
     """An open container: what completed in it so far."""
 
@@ -285,8 +349,10 @@ class Engine:
     """Consume the events of one JSON value whose root goes into ``root`` (a slot)."""
 
     __slots__ = (
+        "_below",
         "_context",
         "_dups",
+        "_frames",
         "_pending",
         "_received",
         "_record",
@@ -340,6 +406,10 @@ class Engine:
         # what came before it, see _restore).
         self.shown_before_error = False
         self._reopened = False
+        # The open path's frames and their sizes as the last capture() saw them (see
+        # Capture); None once anything but the open string changed.
+        self._frames: tuple[tuple[Frame, int, int], ...] | None = None
+        self._below: tuple[tuple[Frame, int, int], ...] = ()  # (see _open_path)
 
     # -- events ----------------------------------------------------------------
 
@@ -356,6 +426,7 @@ class Engine:
                     box[0] = text
                     return True
                 return False
+        self._frames = None
         changed = False
         handle = self.handle
         try:
@@ -758,25 +829,40 @@ class Engine:
 
     # -- snapshots ---------------------------------------------------------------
 
-    def build(self, make: Callable[[Frame, Any, Any], Any]) -> Any:
-        """Build the value shown now: ``make(frame, open_child_key, open_child)`` per frame,
-        from the innermost open container out. The open string, if shown, is an
-        :class:`OpenText` (O(1)): nothing here copies what the stream has accumulated."""
-        child: Any = MISSING
-        key: Any = None
+    def capture(self) -> Capture:
+        """Record what a snapshot shows now (see :class:`Capture`); nothing is copied.
+
+        O(1) while only the open string grew since the last capture, else the
+        innermost frame's entry and, after the open path changed, O(depth)."""
+        frames = self._frames
+        if frames is None:
+            frames = self._frames = self._open_path()
+        assert self._tracker is not None
         if self._sframe is not None and self._sshow:
             box = self._sbox
-            child = OpenText(box, len(box[0]))
-            key = self._sdkey
+            return Capture(self._tracker, frames, box, len(box[0]), self._sdkey, self.root.plan)
+        return Capture(self._tracker, frames, None, 0, None, self.root.plan)
+
+    def _open_path(self) -> tuple[tuple[Frame, int, int], ...]:
         stack = self.stack
-        if not stack and self.root_frame is not None:
-            stack = [self.root_frame]  # complete but invalid: show what was received
-        for f in reversed(stack):
-            child = make(f, key, child)
-            key = f.dkey
-            if f.hidden:
-                child = MISSING
-        return child
+        if not stack:
+            f = self.root_frame  # complete but invalid: show what was received
+            return () if f is None else ((f, len(f.disp), len(f.extra or ())),)
+        # Only the innermost frame changes while it is innermost: the entries of the
+        # frames below it are reused unless the frame just below is another one or grew.
+        below = self._below
+        d = len(stack) - 1
+        if len(below) != d or (
+            d
+            and (
+                below[-1][0] is not stack[-2]
+                or below[-1][1] != len(stack[-2].disp)
+                or below[-1][2] != len(stack[-2].extra or ())
+            )
+        ):
+            below = self._below = tuple((f, len(f.disp), len(f.extra or ())) for f in stack[:-1])
+        top = stack[-1]
+        return (*below, (top, len(top.disp), len(top.extra or ())))
 
 
 def _encodes(text: str) -> bool:

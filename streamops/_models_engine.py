@@ -407,7 +407,7 @@ class Engine:
         self.shown_before_error = False
         self._reopened = False
         # The open path's frames and their sizes as the last capture() saw them (see
-        # Capture); None once anything but the open string changed.
+        # Capture); None once a frame starts, ends or gains a member.
         self._frames: tuple[tuple[Frame, int, int], ...] | None = None
         self._below: tuple[tuple[Frame, int, int], ...] = ()  # (see _open_path)
 
@@ -426,7 +426,6 @@ class Engine:
                     box[0] = text
                     return True
                 return False
-        self._frames = None
         changed = False
         handle = self.handle
         try:
@@ -593,6 +592,7 @@ class Engine:
         return True
 
     def _start(self, path: Path, is_obj: bool) -> bool:
+        self._frames = None
         stack = self.stack
         if stack:
             slot, dkey = self._child(stack[-1], path[-1])
@@ -623,6 +623,7 @@ class Engine:
         return dkey is not None or len(stack) == 1
 
     def _end(self) -> bool:
+        self._frames = None
         stack = self.stack
         f = stack.pop()
         if f.kind == SKIP:
@@ -676,6 +677,7 @@ class Engine:
         frame: Frame | None = None,
     ) -> bool:
         """A value completed in ``parent``: validate it for its slot, then record it."""
+        self._frames = None
         if slot.skip:
             return False
         root = parent is None
@@ -796,6 +798,7 @@ class Engine:
     def _resolve(self, pending: Frame, tag: Any, tag_path: Path) -> bool:
         """The discriminator of an undecided union completed: pick the variant and replay
         the object's events so far into a frame of that variant."""
+        self._frames = None
         plan: TaggedPlan = pending.plan  # type: ignore[assignment]
         log = pending.log or []
         pending.log = None

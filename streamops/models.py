@@ -497,7 +497,7 @@ class ModelHydrator(Generic[M]):
         if on_error not in ("raise", "collect"):
             raise ValueError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
         self._slot = _root_object_slot(model)
-        self._cls = partial_model(model)
+        self._cls: Any = self._slot.plan.partial_cls  # type: ignore[attr-defined]
         self._parser = JSONParser(lenient=lenient, max_depth=max_depth, fragments=_fragments)
         self._tracker = Tracker()
         self._events: list[FieldEvent] | None = [] if events else None

@@ -51,7 +51,6 @@ from .json._events import (
 __all__ = [
     "MISSING",
     "SKIP",
-    "TAKEN",
     "Capture",
     "Engine",
     "FieldEvent",
@@ -106,15 +105,22 @@ class Tracker:
         self.errors: list[StreamValidationError] = []
 
 
-class _Window:
-    """What a snapshot can say about the tracker (the methods of :class:`View` and
-    :class:`Capture`): ``tracker``, ``path``, ``seq``, ``errors`` are theirs."""
+class View:
+    """A snapshot's window on the tracker: the object's path and the state when it was built.
 
-    __slots__ = ()
-    tracker: Tracker
-    path: Path
-    seq: int
-    errors: int
+    ``pending`` holds what the snapshot shows but has not built yet (its
+    :data:`Capture`, or its open member and its extras, see
+    :mod:`streamops.models`), ``None`` once built.
+    """
+
+    __slots__ = ("errors", "path", "pending", "seq", "tracker")
+
+    def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
+        self.tracker = tracker
+        self.path = path
+        self.seq = seq
+        self.errors = errors
+        self.pending: Any = None
 
     def is_complete(self, rel: Path) -> bool:
         i = self.tracker.completed.get(self.path + rel)
@@ -130,28 +136,11 @@ class _Window:
         return self.tracker.errors[: self.errors]
 
     # Snapshots share one tracker; copying a snapshot must not copy the whole document.
-    def __copy__(self) -> Any:
+    def __copy__(self) -> View:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+    def __deepcopy__(self, memo: dict[int, Any]) -> View:
         return self
-
-
-class View(_Window):
-    """A snapshot's window on the tracker: the object's path and the state when it was built.
-
-    ``pending`` holds what the snapshot shows but has not built yet (its open
-    member and its extras, see :mod:`streamops.models`), ``None`` once built.
-    """
-
-    __slots__ = ("errors", "path", "pending", "seq", "tracker")
-
-    def __init__(self, tracker: Tracker, path: Path, seq: int, errors: int) -> None:
-        self.tracker = tracker
-        self.path = path
-        self.seq = seq
-        self.errors = errors
-        self.pending: Any = None
 
 
 # --- what a snapshot shows of the open path, built when it is read ------------------------
@@ -251,54 +240,16 @@ def realize(node: Any) -> Any:
     return value
 
 
-TAKEN: Any = type("_Taken", (), {"__repr__": lambda self: "TAKEN"})()
-
-
-class Capture(_Window):
-    """The view of a snapshot taken and not read yet: what it shows, recorded in O(1).
-
-    ``frames`` holds, for each container on the open path (outermost first),
-    the frame and how many shown members and extras it had: ``(frame, n,
-    n_extra)``; captures share these tuples while only the open string grows.
-    ``box`` and ``n`` are the open string (see :class:`OpenText`), ``key`` its
-    display key; ``box`` is ``None`` when no string is shown open. ``pending``
-    is :data:`TAKEN` until the snapshot is built (then as for :class:`View`).
-    Like :class:`OpenSeq`, this relies on the engine only ever appending.
-    """
-
-    __slots__ = ("box", "errors", "frames", "key", "n", "pending", "plan", "seq", "tracker")
-    path: Path = ()  # (the root's)
-
-    def __init__(
-        self,
-        tracker: Tracker,
-        frames: tuple[tuple[Frame, int, int], ...],
-        box: Any,
-        n: int,
-        key: Any,
-        plan: Plan,
-    ) -> None:
-        self.tracker = tracker
-        self.seq = len(tracker.completed)
-        self.errors = len(tracker.errors)
-        self.pending: Any = TAKEN
-        self.frames = frames
-        self.box = box
-        self.n = n
-        self.key = key
-        self.plan = plan
-
-    def build(self, make: Callable[[Frame, int, int, Any, Any], Any]) -> Any:
-        """The value shown: ``make(frame, n, n_extra, open_child_key, open_child)`` per frame,
-        from the innermost open container out (``MISSING`` if nothing shows yet)."""
-        child: Any = MISSING if self.box is None else OpenText(self.box, self.n)
-        key = self.key
-        for f, n, n_extra in reversed(self.frames):
-            child = make(f, n, n_extra, key, child)
-            key = f.dkey
-            if f.hidden:
-                child = MISSING
-        return child
+# What a snapshot shows, recorded in O(1) when it is taken (Engine.capture) and built
+# when it is read: ``(tracker, seq, errors, frames, box, n, key, plan)``. ``seq`` and
+# ``errors`` are the tracker's counts then (as in View); ``frames`` holds, for each
+# container on the open path (outermost first), the frame and how many shown members
+# and extras it had, ``(frame, n, n_extra)``, a tuple shared by every capture taken
+# while only the open string grows; ``box`` and ``n`` are the open string (see
+# OpenText), ``None`` and 0 when no string is shown open, ``key`` its display key;
+# ``plan`` is the root's. A plain tuple: taking a snapshot is the hot path. Like
+# OpenSeq, this relies on the engine only ever appending.
+Capture = tuple[Tracker, int, int, tuple[tuple["Frame", int, int], ...], Any, int, Any, Plan]
 
 
 class Frame:
@@ -833,18 +784,28 @@ class Engine:
     # -- snapshots ---------------------------------------------------------------
 
     def capture(self) -> Capture:
-        """Record what a snapshot shows now (see :class:`Capture`); nothing is copied.
+        """Record what a snapshot shows now (see :data:`Capture`); nothing is copied.
 
         O(1) while only the open string grew since the last capture, else the
         innermost frame's entry and, after the open path changed, O(depth)."""
         frames = self._frames
         if frames is None:
             frames = self._frames = self._open_path()
-        assert self._tracker is not None
+        t = self._tracker
+        assert t is not None
         if self._sframe is not None and self._sshow:
             box = self._sbox
-            return Capture(self._tracker, frames, box, len(box[0]), self._sdkey, self.root.plan)
-        return Capture(self._tracker, frames, None, 0, None, self.root.plan)
+            return (
+                t,
+                len(t.completed),
+                len(t.errors),
+                frames,
+                box,
+                len(box[0]),
+                self._sdkey,
+                self.root.plan,
+            )
+        return (t, len(t.completed), len(t.errors), frames, None, 0, None, self.root.plan)
 
     def _open_path(self) -> tuple[tuple[Frame, int, int], ...]:
         stack = self.stack

@@ -72,7 +72,6 @@ from ._core import SnapshotStream, Stream, operator, snapshot_operator
 from ._models_engine import (
     MISSING,
     SKIP,
-    TAKEN,
     Capture,
     Engine,
     FieldEvent,
@@ -126,8 +125,8 @@ _set_private: Callable[[Any, Any], None] = _private_slot.__set__
 _new = object.__new__  # what BaseModel.__new__ is
 
 
-def _pending_view(obj: Any) -> View | Capture | None:
-    """The view of a snapshot that still has a part to build, else ``None``."""
+def _view_of(obj: Any) -> View | None:
+    """A snapshot's :class:`View` (made from its capture the first time it is asked for)."""
     try:
         private = _private_slot.__get__(obj)
     except AttributeError:  # not initialised yet
@@ -135,17 +134,27 @@ def _pending_view(obj: Any) -> View | Capture | None:
     if not private:
         return None
     view = private.get("_view")
-    if view is None or view.pending is None:
-        return None
+    if view.__class__ is tuple:  # taken, not read yet (see Engine.capture)
+        captured = view
+        view = private["_view"] = View(captured[0], (), captured[1], captured[2])
+        view.pending = captured
     return view  # type: ignore[no-any-return]
 
 
-def _build_pending(obj: Any, view: View | Capture) -> None:
+def _pending_view(obj: Any) -> View | None:
+    """The view of a snapshot that still has a part to build, else ``None``."""
+    view = _view_of(obj)
+    if view is None or view.pending is None:
+        return None
+    return view
+
+
+def _build_pending(obj: Any, view: View) -> None:
     """Build what a snapshot shows (once, when first read): the whole snapshot if it was only
     captured, then its open member and its extras."""
     pending = view.pending
-    if pending is TAKEN:
-        built = _build_snapshot(view)  # type: ignore[arg-type]
+    if pending[0].__class__ is Tracker:  # a capture: nothing built yet
+        built = _build_snapshot(pending)
         _set_dict(obj, _dict_slot.__get__(built))
         _set_fields_set(obj, _fields_set_slot.__get__(built))
         _set_extra(obj, _extra_slot.__get__(built))
@@ -248,7 +257,7 @@ class Partial(BaseModel, Generic[M]):
         object itself (a snapshot is complete only once the final value exists).
         Always False on an instance that did not come from a stream.
         """
-        view: View | None = self._view
+        view = _view_of(self)
         if view is None:
             return False
         return view.is_complete(_to_path(path))
@@ -259,13 +268,13 @@ class Partial(BaseModel, Generic[M]):
 
         Built on demand (it scans what completed in the whole stream so far).
         """
-        view: View | None = self._view
+        view = _view_of(self)
         return [] if view is None else view.completed_paths()
 
     @property
     def validation_errors(self) -> list[StreamValidationError]:
         """With ``on_error="collect"``: the errors seen when this snapshot was taken."""
-        view: View | None = self._view
+        view = _view_of(self)
         return [] if view is None else view.validation_errors()
 
     def __getitem__(self, key: str) -> Any:
@@ -355,9 +364,9 @@ def _thaw(values: Any, make: Callable[[Frame, int, int, Any, Any], Any]) -> None
             values[k] = realize(make(v, len(v.disp), n_extra, None, MISSING))
 
 
-def _build_snapshot(root: Capture) -> Any:
-    """The snapshot ``root`` captured, as a new ``Partial`` (its open member still pending)."""
-    tracker, seq, nerr = root.tracker, root.seq, root.errors
+def _build_snapshot(captured: Capture) -> Any:
+    """The snapshot ``captured`` as a new ``Partial`` (its open member still pending)."""
+    tracker, seq, nerr, frames, box, n_text, key, root = captured
 
     def thaw(values: Any) -> None:
         _thaw(values, make)
@@ -411,9 +420,15 @@ def _build_snapshot(root: Capture) -> Any:
             return MISSING
         return OpenSeq(f.disp, n, key, child, thaw if f.frozen else None)
 
-    value = root.build(make)
+    # from the innermost open container out
+    value: Any = MISSING if box is None else OpenText(box, n_text)
+    for f, n, n_extra in reversed(frames):
+        value = make(f, n, n_extra, key, value)
+        key = f.dkey
+        if f.hidden:
+            value = MISSING
     if value is MISSING:
-        top: ObjectPlan = root.plan  # type: ignore[assignment]
+        top: ObjectPlan = root  # type: ignore[assignment]
         assert top.partial_cls is not None
         value = _new_partial(
             top.partial_cls, top.empty.copy(), set(), None, View(tracker, (), seq, nerr)

@@ -360,7 +360,7 @@ class Engine:
         # The open path's frames and their sizes as the last capture() saw them (see
         # Capture); None once a frame starts, ends or gains a member.
         self._frames: tuple[tuple[Frame, int, int], ...] | None = None
-        self._below: tuple[tuple[Frame, int, int], ...] = ()  # (see _open_path)
+        self._below: tuple[tuple[Frame, int, int], ...] | None = ()  # (see _open_path)
 
     # -- events ----------------------------------------------------------------
 
@@ -568,6 +568,10 @@ class Engine:
             self._pending = frame
         elif kind == TAGGED:
             frame.kind = RAW  # inside an undecided union everything is raw
+        below = self._below
+        if stack and below is not None:  # the frame below no longer changes: its entry
+            top = stack[-1]
+            self._below = (*below, (top, len(top.disp), len(top.extra or ())))
         stack.append(frame)
         if len(stack) == 1:
             self.root_frame = frame
@@ -577,6 +581,9 @@ class Engine:
         self._frames = None
         stack = self.stack
         f = stack.pop()
+        below = self._below
+        if below:
+            self._below = below[:-1]
         if f.kind == SKIP:
             return False
         depth = len(stack)
@@ -587,6 +594,7 @@ class Engine:
             del stack[depth:]
             stack.append(f)
             self._sframe = None
+            self._below = None
             raise
 
     def _close(self, f: Frame) -> bool:
@@ -778,6 +786,7 @@ class Engine:
             del stack[depth - 1 :]
             stack.append(pending)
             self._sframe = None
+            self._below = None
             raise
         return True
 
@@ -812,19 +821,11 @@ class Engine:
         if not stack:
             f = self.root_frame  # complete but invalid: show what was received
             return () if f is None else ((f, len(f.disp), len(f.extra or ())),)
-        # Only the innermost frame changes while it is innermost: the entries of the
-        # frames below it are reused unless the frame just below is another one or grew.
+        # Only the innermost frame gains members: the entries of the frames below it are
+        # kept as they are pushed under (see _start), rebuilt after an error restored one.
         below = self._below
-        d = len(stack) - 1
-        if len(below) != d or (
-            d
-            and (
-                below[-1][0] is not stack[-2]
-                or below[-1][1] != len(stack[-2].disp)
-                or below[-1][2] != len(stack[-2].extra or ())
-            )
-        ):
-            below = self._below = tuple((f, len(f.disp), len(f.extra or ())) for f in stack[:-1])
+        if below is None or len(below) != len(stack) - 1:
+            below = self._below = tuple([(f, len(f.disp), len(f.extra or ())) for f in stack[:-1]])
         top = stack[-1]
         return (*below, (top, len(top.disp), len(top.extra or ())))
 

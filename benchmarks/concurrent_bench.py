@@ -10,7 +10,7 @@ interleaved chunk by chunk:
 
 * ``--mode tasks`` (default): one task per stream; each stream's source is an
   async generator that hands control to the other streams after every chunk
-  (``await anyio.sleep(0)``), as a network read would. The event loop's own
+  (``await anyio.lowlevel.checkpoint()``), as a network read would. The event loop's own
   cost per chunk is in every row: the ``source only`` row measures it.
 * ``--mode roundrobin``: one task pulls one item from each stream in turn
   (sources that never suspend): the operators' cost without the scheduler's.

@@ -9,7 +9,7 @@ A value is validated when it completes, once; a container's own validation
 then sees its completed children as instances, so no subtree is validated
 again from scratch. Work per event is O(1) plus the validation of the value
 that completed; a snapshot records the frames on the open path and their sizes
-(:class:`Capture`, O(1)), and is built from them when it is read.
+(:data:`Capture`, O(1)), and is built from them when it is read.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ completed model is its validated instance, which pydantic accepts as it is).
 A value is validated when it completes, once; a container's own validation
 then sees its completed children as instances, so no subtree is validated
 again from scratch. Work per event is O(1) plus the validation of the value
-that completed; a snapshot is built from the frames on the open path only.
+that completed; a snapshot records the frames on the open path and their sizes
+(:data:`Capture`, O(1)), and is built from them when it is read.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .json._events import (
 __all__ = [
     "MISSING",
     "SKIP",
+    "Capture",
     "Engine",
     "FieldEvent",
     "OpenSeq",
@@ -106,8 +108,9 @@ class Tracker:
 class View:
     """A snapshot's window on the tracker: the object's path and the state when it was built.
 
-    ``pending`` holds what the snapshot shows but has not built yet (its open
-    member and its extras, see :mod:`streamops.models`), ``None`` once built.
+    ``pending`` holds what the snapshot shows but has not built yet (its
+    :data:`Capture`, or its open member and its extras, see
+    :mod:`streamops.models`), ``None`` once built.
     """
 
     __slots__ = ("errors", "path", "pending", "seq", "tracker")
@@ -237,6 +240,18 @@ def realize(node: Any) -> Any:
     return value
 
 
+# What a snapshot shows, recorded in O(1) when it is taken (Engine.capture) and built
+# when it is read: ``(tracker, seq, errors, frames, box, n, key, plan)``. ``seq`` and
+# ``errors`` are the tracker's counts then (as in View); ``frames`` holds, for each
+# container on the open path (outermost first), the frame and how many shown members
+# and extras it had, ``(frame, n, n_extra)``, a tuple shared by every capture taken
+# while only the open string grows; ``box`` and ``n`` are the open string (see
+# OpenText), ``None`` and 0 when no string is shown open, ``key`` its display key;
+# ``plan`` is the root's. A plain tuple: taking a snapshot is the hot path. Like
+# OpenSeq, this relies on the engine only ever appending.
+Capture = tuple[Tracker, int, int, tuple[tuple["Frame", int, int], ...], Any, int, Any, Plan]
+
+
 class Frame:
     """An open container: what completed in it so far."""
 
@@ -285,8 +300,10 @@ class Engine:
     """Consume the events of one JSON value whose root goes into ``root`` (a slot)."""
 
     __slots__ = (
+        "_below",
         "_context",
         "_dups",
+        "_frames",
         "_pending",
         "_received",
         "_record",
@@ -340,6 +357,10 @@ class Engine:
         # what came before it, see _restore).
         self.shown_before_error = False
         self._reopened = False
+        # The open path's frames and their sizes as the last capture() saw them (see
+        # Capture); None once a frame starts, ends or gains a member.
+        self._frames: tuple[tuple[Frame, int, int], ...] | None = None
+        self._below: tuple[tuple[Frame, int, int], ...] | None = ()  # (see _open_path)
 
     # -- events ----------------------------------------------------------------
 
@@ -522,6 +543,7 @@ class Engine:
         return True
 
     def _start(self, path: Path, is_obj: bool) -> bool:
+        self._frames = None
         stack = self.stack
         if stack:
             slot, dkey = self._child(stack[-1], path[-1])
@@ -546,14 +568,22 @@ class Engine:
             self._pending = frame
         elif kind == TAGGED:
             frame.kind = RAW  # inside an undecided union everything is raw
+        below = self._below
+        if stack and below is not None:  # the frame below no longer changes: its entry
+            top = stack[-1]
+            self._below = (*below, (top, len(top.disp), len(top.extra or ())))
         stack.append(frame)
         if len(stack) == 1:
             self.root_frame = frame
         return dkey is not None or len(stack) == 1
 
     def _end(self) -> bool:
+        self._frames = None
         stack = self.stack
         f = stack.pop()
+        below = self._below
+        if below:
+            self._below = below[:-1]
         if f.kind == SKIP:
             return False
         depth = len(stack)
@@ -564,6 +594,7 @@ class Engine:
             del stack[depth:]
             stack.append(f)
             self._sframe = None
+            self._below = None
             raise
 
     def _close(self, f: Frame) -> bool:
@@ -605,6 +636,7 @@ class Engine:
         frame: Frame | None = None,
     ) -> bool:
         """A value completed in ``parent``: validate it for its slot, then record it."""
+        self._frames = None
         if slot.skip:
             return False
         root = parent is None
@@ -725,6 +757,7 @@ class Engine:
     def _resolve(self, pending: Frame, tag: Any, tag_path: Path) -> bool:
         """The discriminator of an undecided union completed: pick the variant and replay
         the object's events so far into a frame of that variant."""
+        self._frames = None
         plan: TaggedPlan = pending.plan  # type: ignore[assignment]
         log = pending.log or []
         pending.log = None
@@ -753,30 +786,48 @@ class Engine:
             del stack[depth - 1 :]
             stack.append(pending)
             self._sframe = None
+            self._below = None
             raise
         return True
 
     # -- snapshots ---------------------------------------------------------------
 
-    def build(self, make: Callable[[Frame, Any, Any], Any]) -> Any:
-        """Build the value shown now: ``make(frame, open_child_key, open_child)`` per frame,
-        from the innermost open container out. The open string, if shown, is an
-        :class:`OpenText` (O(1)): nothing here copies what the stream has accumulated."""
-        child: Any = MISSING
-        key: Any = None
+    def capture(self) -> Capture:
+        """Record what a snapshot shows now (see :data:`Capture`); nothing is copied.
+
+        O(1) while only the open string grew since the last capture, else the
+        innermost frame's entry and, after the open path changed, O(depth)."""
+        frames = self._frames
+        if frames is None:
+            frames = self._frames = self._open_path()
+        t = self._tracker
+        assert t is not None
         if self._sframe is not None and self._sshow:
             box = self._sbox
-            child = OpenText(box, len(box[0]))
-            key = self._sdkey
+            return (
+                t,
+                len(t.completed),
+                len(t.errors),
+                frames,
+                box,
+                len(box[0]),
+                self._sdkey,
+                self.root.plan,
+            )
+        return (t, len(t.completed), len(t.errors), frames, None, 0, None, self.root.plan)
+
+    def _open_path(self) -> tuple[tuple[Frame, int, int], ...]:
         stack = self.stack
-        if not stack and self.root_frame is not None:
-            stack = [self.root_frame]  # complete but invalid: show what was received
-        for f in reversed(stack):
-            child = make(f, key, child)
-            key = f.dkey
-            if f.hidden:
-                child = MISSING
-        return child
+        if not stack:
+            f = self.root_frame  # complete but invalid: show what was received
+            return () if f is None else ((f, len(f.disp), len(f.extra or ())),)
+        # Only the innermost frame gains members: the entries of the frames below it are
+        # kept as they are pushed under (see _start), rebuilt after an error restored one.
+        below = self._below
+        if below is None or len(below) != len(stack) - 1:
+            below = self._below = tuple([(f, len(f.disp), len(f.extra or ())) for f in stack[:-1]])
+        top = stack[-1]
+        return (*below, (top, len(top.disp), len(top.extra or ())))
 
 
 def _encodes(text: str) -> bool:

@@ -628,9 +628,15 @@ def root_slot(tp: Any) -> Slot:
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         plan = model_plan(tp)
         schema: Schema = tp.__pydantic_core_schema__
+        validator = tp.__pydantic_validator__
+        known = _model_slots.get(tp)
+        # (reused while the class keeps its schema: model_rebuild() replaces it)
+        if known is not None and known[0] is schema and known[1] is validator:
+            return known[2]
         scope = Scope.of(schema)
         slot = Slot(None, schema, scope, plan=plan)
-        slot._validator = tp.__pydantic_validator__  # type: ignore[assignment]
+        slot._validator = validator  # type: ignore[assignment]
+        _model_slots[tp] = (schema, validator, slot)
         return slot
     try:
         cached = _root_slots.get(tp)
@@ -653,6 +659,7 @@ def root_slot(tp: Any) -> Slot:
 
 
 _root_slots: dict[Any, Slot] = {}
+_model_slots: dict[type[BaseModel], tuple[Schema, Any, Slot]] = {}
 
 
 # --- generated partial classes -------------------------------------------------

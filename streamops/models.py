@@ -23,9 +23,9 @@ How a snapshot shows a field:
   instance of the real model class (``isinstance(v, Partial)`` is False), an
   enum field holds the enum member. Snapshot objects are never the final value.
 
-Taking a snapshot costs the open path only, however long the open string or
-large the open list grows: what a snapshot shows of them is built when it is
-read (see :class:`ModelHydrator`).
+Taking a snapshot costs O(1), however long the open string or large the open
+list grows and however many items completed: a snapshot records how much it
+shows and is built when it is first read (see :class:`ModelHydrator`).
 
 Each value is validated against its real type (constraints, field validators)
 the moment it completes; a failure raises :class:`~streamops.StreamValidationError`
@@ -61,6 +61,7 @@ dict keys and ignored keys, but refuses one in the key of an extra
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from itertools import islice
 from typing import Any, ClassVar, Generic, Literal, NoReturn, TypeVar, overload
 
 import pydantic
@@ -71,6 +72,7 @@ from ._core import SnapshotStream, Stream, operator, snapshot_operator
 from ._models_engine import (
     MISSING,
     SKIP,
+    Capture,
     Engine,
     FieldEvent,
     Frame,
@@ -113,16 +115,18 @@ _BY_NAME: dict[str, Any] = (
 # Partial's properties.
 _dict_slot: Any = BaseModel.__dict__["__dict__"]
 _extra_slot: Any = BaseModel.__dict__["__pydantic_extra__"]
+_fields_set_slot: Any = BaseModel.__dict__["__pydantic_fields_set__"]
 _private_slot: Any = BaseModel.__dict__["__pydantic_private__"]
 _base_getattr: Callable[[Any, str], Any] = BaseModel.__dict__["__getattr__"]
 _set_dict: Callable[[Any, Any], None] = _dict_slot.__set__
-_set_fields_set: Callable[[Any, Any], None] = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_fields_set: Callable[[Any, Any], None] = _fields_set_slot.__set__
 _set_extra: Callable[[Any, Any], None] = _extra_slot.__set__
 _set_private: Callable[[Any, Any], None] = _private_slot.__set__
+_new = object.__new__  # what BaseModel.__new__ is
 
 
-def _pending_view(obj: Any) -> View | None:
-    """The view of a snapshot that still has a part to build, else ``None``."""
+def _view_of(obj: Any) -> View | None:
+    """A snapshot's :class:`View` (made from its capture the first time it is asked for)."""
     try:
         private = _private_slot.__get__(obj)
     except AttributeError:  # not initialised yet
@@ -130,14 +134,34 @@ def _pending_view(obj: Any) -> View | None:
     if not private:
         return None
     view = private.get("_view")
-    if view is None or view.pending is None:
-        return None
+    if view.__class__ is tuple:  # taken, not read yet (see Engine.capture)
+        captured = view
+        view = private["_view"] = View(captured[0], (), captured[1], captured[2])
+        view.pending = captured
     return view  # type: ignore[no-any-return]
 
 
+def _pending_view(obj: Any) -> View | None:
+    """The view of a snapshot that still has a part to build, else ``None``."""
+    view = _view_of(obj)
+    if view is None or view.pending is None:
+        return None
+    return view
+
+
 def _build_pending(obj: Any, view: View) -> None:
-    """Build what a snapshot showed of its open member and its extras (once, when read)."""
-    empty, key, child, extra = view.pending
+    """Build what a snapshot shows (once, when first read): the whole snapshot if it was only
+    captured, then its open member and its extras."""
+    pending = view.pending
+    if pending[0].__class__ is Tracker:  # a capture: nothing built yet
+        built = _build_snapshot(pending)
+        _set_dict(obj, _dict_slot.__get__(built))
+        _set_fields_set(obj, _fields_set_slot.__get__(built))
+        _set_extra(obj, _extra_slot.__get__(built))
+        pending = view.pending = _private_slot.__get__(built)["_view"].pending
+        if pending is None:
+            return
+    empty, key, child, extra = pending
     view.pending = None
     if key is not None:
         values = empty.copy()  # the fields in their declared order
@@ -160,6 +184,13 @@ def _get_extra(obj: Any) -> dict[str, Any] | None:
     if view is not None:
         _build_pending(obj, view)
     return _extra_slot.__get__(obj)  # type: ignore[no-any-return]
+
+
+def _get_fields_set(obj: Any) -> set[str]:
+    view = _pending_view(obj)
+    if view is not None:
+        _build_pending(obj, view)
+    return _fields_set_slot.__get__(obj)  # type: ignore[no-any-return]
 
 
 class Partial(BaseModel, Generic[M]):
@@ -194,12 +225,14 @@ class Partial(BaseModel, Generic[M]):
 
     __partial_origin__: ClassVar[Any] = None
 
-    # A snapshot builds its open member (a growing string or container) and its extras
-    # only when they are read: through the attribute, or anything that reads the
-    # instance's ``__dict__`` / ``__pydantic_extra__`` (repr, ==, model_dump, copy,
-    # pickle, iteration), all of which go through these two properties.
+    # A snapshot is built only when it is read (then its open member, a growing string
+    # or container, and its extras, only when they are read): through an attribute, or
+    # anything that reads the instance's ``__dict__`` / ``__pydantic_extra__`` /
+    # ``__pydantic_fields_set__`` (repr, ==, model_dump, copy, pickle, iteration), all
+    # of which go through these properties.
     __dict__ = property(_get_dict, _dict_slot.__set__)
     __pydantic_extra__ = property(_get_extra, _extra_slot.__set__)
+    __pydantic_fields_set__ = property(_get_fields_set, _fields_set_slot.__set__)
 
     def __getattr__(self, name: str) -> Any:
         # Only for names not in the instance dict: the open member, extras, private ones.
@@ -224,7 +257,7 @@ class Partial(BaseModel, Generic[M]):
         object itself (a snapshot is complete only once the final value exists).
         Always False on an instance that did not come from a stream.
         """
-        view: View | None = self._view
+        view = _view_of(self)
         if view is None:
             return False
         return view.is_complete(_to_path(path))
@@ -235,13 +268,13 @@ class Partial(BaseModel, Generic[M]):
 
         Built on demand (it scans what completed in the whole stream so far).
         """
-        view: View | None = self._view
+        view = _view_of(self)
         return [] if view is None else view.completed_paths()
 
     @property
     def validation_errors(self) -> list[StreamValidationError]:
         """With ``on_error="collect"``: the errors seen when this snapshot was taken."""
-        view: View | None = self._view
+        view = _view_of(self)
         return [] if view is None else view.validation_errors()
 
     def __getitem__(self, key: str) -> Any:
@@ -313,7 +346,7 @@ def _new_partial(
     view: View,
 ) -> BaseModel:
     """A snapshot instance, made as ``model_construct`` would, without its checks."""
-    obj = cls.__new__(cls)
+    obj = _new(cls)
     _set_dict(obj, values)
     _set_fields_set(obj, fields_set)
     _set_extra(obj, extra)
@@ -321,33 +354,109 @@ def _new_partial(
     return obj
 
 
-def _thaw(values: Any, make: Callable[[Frame, Any, Any], Any]) -> None:
-    """Build the shown value of invalid containers kept as frames (``on_error="collect"``)."""
+def _thaw(values: Any, make: Callable[[Frame, int, int, Any, Any], Any]) -> None:
+    """Build the shown value of invalid containers kept as frames (``on_error="collect"``;
+    such a frame is complete: all its members are shown)."""
     pairs = enumerate(values) if values.__class__ is list else list(values.items())
     for k, v in pairs:
         if v.__class__ is Frame:
-            values[k] = realize(make(v, None, MISSING))
+            n_extra = len(v.extra) if v.extra is not None else 0
+            values[k] = realize(make(v, len(v.disp), n_extra, None, MISSING))
+
+
+def _build_snapshot(captured: Capture) -> Any:
+    """The snapshot ``captured`` as a new ``Partial`` (its open member still pending)."""
+    tracker, seq, nerr, frames, box, n_text, key, root = captured
+
+    def thaw(values: Any) -> None:
+        _thaw(values, make)
+
+    def make(f: Frame, n: int, n_extra: int, key: Any, child: Any) -> Any:
+        # O(1) per frame, except a model's own fields (copied: a fixed number).
+        kind = f.kind
+        if kind == OBJECT:
+            plan: ObjectPlan = f.plan  # type: ignore[assignment]
+            values = plan.empty.copy()
+            disp = f.disp
+            if len(disp) == n:
+                values.update(disp)
+                fields_set = set(disp)
+            else:  # members completed since: not shown
+                shown = dict(islice(disp.items(), n))
+                values.update(shown)
+                fields_set = set(shown)
+            if f.frozen:
+                _thaw(values, make)
+            view = View(tracker, f.path, seq, nerr)
+            open_key: Any = None
+            extra_key: Any = None
+            extra_child: Any = MISSING
+            if child is not MISSING and key is not None:
+                if key in values:
+                    fields_set.add(key)
+                    if child.__class__ is OpenText or child.__class__ is OpenSeq:
+                        del values[key]  # built when read (see Partial.__getattr__)
+                        open_key = key
+                    else:
+                        values[key] = child
+                elif plan.extra == "allow":
+                    extra_key, extra_child = key, child
+            have = f.extra
+            extra: Any = {} if plan.extra == "allow" else None
+            if n_extra or extra_key is not None:
+                extra = OpenSeq(
+                    have if have is not None else {},
+                    n_extra,
+                    extra_key,
+                    extra_child,
+                    thaw if f.frozen else None,
+                )
+            if open_key is not None or extra.__class__ is OpenSeq:
+                view.pending = (plan.empty, open_key, child, extra)
+                extra = None if extra.__class__ is OpenSeq else extra
+            assert plan.partial_cls is not None
+            return _new_partial(plan.partial_cls, values, fields_set, extra, view)
+        if kind == SKIP:
+            return MISSING
+        return OpenSeq(f.disp, n, key, child, thaw if f.frozen else None)
+
+    # from the innermost open container out
+    value: Any = MISSING if box is None else OpenText(box, n_text)
+    for f, n, n_extra in reversed(frames):
+        value = make(f, n, n_extra, key, value)
+        key = f.dkey
+        if f.hidden:
+            value = MISSING
+    if value is MISSING:
+        top: ObjectPlan = root  # type: ignore[assignment]
+        assert top.partial_cls is not None
+        value = _new_partial(
+            top.partial_cls, top.empty.copy(), set(), None, View(tracker, (), seq, nerr)
+        )
+    return value
 
 
 class ModelHydrator(Generic[M]):
     """The sync core of :func:`partial` and :func:`field_events`: JSON text in, typed state out.
 
     ``feed(chunk)`` parses the chunk, validates every value it completed and
-    says whether what a snapshot shows changed; ``snapshot()`` builds the
-    current ``Partial[Model]`` (cost: the open path only); ``close()`` ends the
+    says whether what a snapshot shows changed; ``snapshot()`` takes the
+    current ``Partial[Model]`` (cost: O(1), see below); ``close()`` ends the
     input and returns ``[final]`` unless ``snapshot()`` already returned the
     final value. No event loop needed.
 
-    **Taking a snapshot costs the open path, not what has accumulated**: the
-    root and each open nested object are new ``Partial`` objects (their own
-    fields copied), while the open string, the open lists and dicts and an
-    ``extra="allow"`` model's extras are recorded by how much of them the
-    snapshot shows, and built when the snapshot is first read (the attribute,
-    ``repr``, ``==``, ``model_dump``...: one O(size) copy, once, and only for a
-    snapshot that is read). Completed values are shared between snapshots.
-    A snapshot never changes: kept and read later, it shows what it showed
-    when taken. Once the document is complete, ``snapshot()`` returns the
-    validated ``Model`` itself.
+    **Taking a snapshot is O(1), whatever has accumulated**: it records, for
+    each open container on the path to the value being written, how many
+    members it showed, and the length of the open string; nothing is copied.
+    The snapshot is built when it is first read (an attribute, ``repr``,
+    ``==``, ``model_dump``, ``model_fields_set``...): the root and each open
+    nested object then become ``Partial`` objects (their own fields copied),
+    while the open string, the open lists and dicts and an ``extra="allow"``
+    model's extras are built when they are read (one O(size) copy, once, and
+    only for a snapshot that reads them). Completed values are shared between
+    snapshots, never copied. A snapshot never changes: kept and read later, it
+    shows what it showed when taken. Once the document is complete,
+    ``snapshot()`` returns the validated ``Model`` itself.
 
     Args:
         model: a pydantic model class, a dataclass or a ``TypedDict``.
@@ -378,7 +487,16 @@ class ModelHydrator(Generic[M]):
     (True, Pet(name='Biscuit', age=12), [])
     """
 
-    __slots__ = ("_delivered", "_dirty", "_engine", "_events", "_parser", "_slot", "_tracker")
+    __slots__ = (
+        "_cls",
+        "_delivered",
+        "_dirty",
+        "_engine",
+        "_events",
+        "_parser",
+        "_slot",
+        "_tracker",
+    )
 
     def __init__(
         self,
@@ -394,6 +512,7 @@ class ModelHydrator(Generic[M]):
         if on_error not in ("raise", "collect"):
             raise ValueError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
         self._slot = _root_object_slot(model)
+        self._cls: Any = self._slot.plan.partial_cls  # type: ignore[attr-defined]
         self._parser = JSONParser(lenient=lenient, max_depth=max_depth, fragments=_fragments)
         self._tracker = Tracker()
         self._events: list[FieldEvent] | None = [] if events else None
@@ -445,10 +564,12 @@ class ModelHydrator(Generic[M]):
         """
         try:
             events = self._parser.feed(chunk)
+            if events and self._engine.process(events):
+                self._dirty = True
         except JSONStreamError as exc:
             self._fail(exc)
-        if events:
-            self._process(events)
+        except StreamValidationError as exc:
+            self._invalid(exc)
         return self._dirty
 
     def _process(self, events: Sequence[Any]) -> None:
@@ -456,9 +577,13 @@ class ModelHydrator(Generic[M]):
             if self._engine.process(events):
                 self._dirty = True
         except StreamValidationError as exc:
-            if self._engine.shown_before_error:
-                self._dirty = True
-            self._fail(exc)
+            self._invalid(exc)
+
+    def _invalid(self, exc: StreamValidationError) -> NoReturn:
+        """The engine refused a value (see :meth:`Engine.process`)."""
+        if self._engine.shown_before_error:
+            self._dirty = True
+        self._fail(exc)
 
     def _fail(self, exc: StreamopsError) -> NoReturn:
         """Raise ``exc`` with the snapshot showing what came before it (if not shown yet)."""
@@ -483,66 +608,9 @@ class ModelHydrator(Generic[M]):
         if engine.done and engine.error is None:
             self._delivered = True
             return engine.value
-        tracker = self._tracker
-        seq = len(tracker.completed)
-        nerr = len(tracker.errors)
-
-        def thaw(values: Any) -> None:
-            _thaw(values, make)
-
-        def make(f: Frame, key: Any, child: Any) -> Any:
-            # O(1) per frame, except a model's own fields (copied: a fixed number).
-            kind = f.kind
-            if kind == OBJECT:
-                plan: ObjectPlan = f.plan  # type: ignore[assignment]
-                values = plan.empty.copy()
-                disp = f.disp
-                values.update(disp)
-                fields_set = set(disp)
-                if f.frozen:
-                    _thaw(values, make)
-                view = View(tracker, f.path, seq, nerr)
-                open_key: Any = None
-                extra_key: Any = None
-                extra_child: Any = MISSING
-                if child is not MISSING and key is not None:
-                    if key in values:
-                        fields_set.add(key)
-                        if child.__class__ is OpenText or child.__class__ is OpenSeq:
-                            del values[key]  # built when read (see Partial.__getattr__)
-                            open_key = key
-                        else:
-                            values[key] = child
-                    elif plan.extra == "allow":
-                        extra_key, extra_child = key, child
-                have = f.extra
-                extra: Any = {} if plan.extra == "allow" else None
-                if have or extra_key is not None:
-                    extra = OpenSeq(
-                        have if have is not None else {},
-                        len(have) if have else 0,
-                        extra_key,
-                        extra_child,
-                        thaw if f.frozen else None,
-                    )
-                if open_key is not None or extra.__class__ is OpenSeq:
-                    view.pending = (plan.empty, open_key, child, extra)
-                    extra = None if extra.__class__ is OpenSeq else extra
-                assert plan.partial_cls is not None
-                return _new_partial(plan.partial_cls, values, fields_set, extra, view)
-            if kind == SKIP:
-                return MISSING
-            return OpenSeq(f.disp, len(f.disp), key, child, thaw if f.frozen else None)
-
-        value = engine.build(make)
-        if value is MISSING:
-            plan = self._slot.plan
-            assert isinstance(plan, ObjectPlan)
-            assert plan.partial_cls is not None
-            value = _new_partial(
-                plan.partial_cls, plan.empty.copy(), set(), None, View(tracker, (), seq, nerr)
-            )
-        return value
+        obj = _new(self._cls)
+        _set_private(obj, {"_view": engine.capture()})  # built when read
+        return obj
 
     def close(self) -> list[M]:
         """End the input: the final validated value (unless :meth:`snapshot` returned it).

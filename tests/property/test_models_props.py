@@ -424,3 +424,125 @@ def test_what_comes_before_a_validation_error_does_not_depend_on_the_chunking(
             assert at == path if repeat else path[: len(at)] == at or at[: len(path)] == path
         for how, cut in chunkings.items():
             assert _run(make(), cut, last=last) == whole, (name, how)
+
+
+# --- snapshots are built when read, yet never change ---------------------------------------
+
+bad_tag_st = st.fixed_dictionaries(
+    {"label": st.text(max_size=16), "weight": st.floats(-50, 150, allow_nan=False)}
+)
+loose_doc_st = st.fixed_dictionaries(
+    {
+        "title": text_st,
+        "entries": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": ints,
+                    "name": text_st,
+                    "color": st.sampled_from([c.value for c in Color]),
+                    "mode": st.sampled_from(["fast", "slow"]),
+                    "shape": shape_st,
+                    "tags": st.lists(bad_tag_st, max_size=3),
+                }
+            ),
+            max_size=4,
+        ),
+    }
+)
+
+
+def _state(snap: Any) -> Any:
+    """Everything a snapshot tells, read in full."""
+    if not isinstance(snap, Partial):
+        return snap
+    return (
+        snap.model_dump(),
+        repr(snap),
+        snap.model_fields_set,
+        snap.completed_paths,
+        [e.path for e in snap.validation_errors],
+        [snap.is_complete(p) for p in snap.completed_paths],
+    )
+
+
+def _read_some(snap: Any, how: int) -> None:
+    """Read a snapshot as a consumer might: not at all, one field, or through a nested value."""
+    if not isinstance(snap, Partial) or how == 0:
+        return
+    if how == 1:
+        _ = snap.title
+    elif how == 2:
+        entries = snap.entries
+        if entries and isinstance(entries[-1], Partial):
+            _ = entries[-1].name
+    else:
+        _state(snap)
+
+
+@settings(max_examples=60)
+@given(
+    st.one_of(doc_st, loose_doc_st),
+    st.sampled_from(["raise", "collect"]),
+    st.data(),
+)
+def test_a_snapshot_shows_the_same_when_yielded_and_when_read_again_at_the_end(
+    doc: Any, on_error: Any, data: st.DataObject
+) -> None:
+    # Snapshots are built when first read, from what the engine recorded when they were
+    # taken, and share completed values: however much of each one was read while the
+    # stream went on, every snapshot reads at the end exactly as it read when yielded.
+    text = json.dumps(doc, ensure_ascii=data.draw(st.booleans()))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=40)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=False)]
+    h = ModelHydrator(Doc, on_error=on_error)
+    twin = ModelHydrator(Doc, on_error=on_error)  # fed alike; its snapshots read at once
+    kept: list[tuple[Any, Any]] = []
+    try:
+        for chunk in chunks:
+            try:
+                changed = twin.feed(chunk)
+            except StreamValidationError as exc:
+                seen = [_state(s) for s in exc.events]
+                h.feed(chunk)
+                raise AssertionError("the twin failed alone") from exc
+            if h.feed(chunk):
+                assert changed
+                snap = h.snapshot()
+                kept.append((snap, _state(twin.snapshot())))
+                _read_some(snap, data.draw(st.integers(0, 3)))
+        seen = []
+        try:
+            twin.close()
+        except StreamValidationError as exc:
+            seen = [_state(s) for s in exc.events]
+        h.close()
+    except StreamValidationError as exc:
+        kept.extend(zip(exc.events, seen, strict=True))
+    for snap, when_yielded in kept:
+        assert _state(snap) == when_yielded
+
+
+@settings(max_examples=40)
+@given(documents(), st.data())
+def test_kept_snapshots_tell_what_completed_as_snapshots_built_from_scratch(
+    case: tuple[str, list[str]], data: st.DataObject
+) -> None:
+    _text, chunks = case
+    h = ModelHydrator(Doc)
+    kept: list[tuple[str, Any]] = []
+    received = ""
+    for chunk in chunks:
+        received += chunk
+        if h.feed(chunk):
+            kept.append((received, h.snapshot()))
+    h.close()
+    for prefix, snap in kept:
+        if isinstance(snap, Partial):
+            ref = ModelHydrator(Doc)
+            ref.feed(prefix)
+            fresh = ref.snapshot()
+            assert snap.completed_paths == fresh.completed_paths
+            assert snap.model_fields_set == fresh.model_fields_set
+            entries = snap.entries
+            if entries and isinstance(entries[-1], Partial):
+                assert entries[-1].model_fields_set == fresh.entries[-1].model_fields_set

@@ -53,7 +53,15 @@ import functools
 import inspect
 import weakref
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, overload
 
@@ -64,7 +72,7 @@ import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
-from ._core import Background, Stream, operator
+from ._core import Background, Stream, _shielded_close, operator, stream
 from .errors import JSONStreamError, StreamValidationError, ToolCallError
 from .json._parser import JSONParser
 from .json._snapshot import SnapshotBuilder
@@ -79,7 +87,7 @@ from .providers import (
     ToolCallDone,
     ToolCallStarted,
 )
-from .providers._base import is_cut
+from .providers._base import TextParts, is_cut
 from .providers._message import tool_result_message
 
 __all__ = [
@@ -451,7 +459,7 @@ class _Call:
         self.choice = choice
         self.args: _JSONArgs | _ModelArgs | None = None  # None: name not known yet, or failed
         self.model: type[Any] | None = None  # the tool's model (None: no validation)
-        self.parts: list[str] = []
+        self.parts = TextParts()  # the raw argument text, kept compact
         self.fed = 0  # characters fed to ``args``
         self.partial: Any = None
         self.failed = False
@@ -600,7 +608,7 @@ class ToolCallAssembler:
         """One fragment. ``fresh``: the adapter made ``event`` just now (nobody else holds
         it), so it is completed in place rather than copied."""
         key = (event.choice, event.index)
-        if key in self._server:
+        if self._server and key in self._server:
             out.append(event)
             return
         call = self._calls.get(key)
@@ -635,7 +643,10 @@ class ToolCallAssembler:
             return
         if fresh:
             event.partial_args = call.partial
-            event.id, event.name = _who(event, call)
+            if event.id is None:
+                event.id = call.id
+            if event.name is None:
+                event.name = call.name or None
             out.append(event)
         else:
             out.append(
@@ -666,13 +677,13 @@ class ToolCallAssembler:
         arguments = event.arguments
         try:
             if call.fed != len(arguments) or not call.parts:
-                received = "".join(call.parts)
+                received = call.parts.text()
                 if arguments.startswith(received) and call.fed == len(received):
                     args.feed(arguments[call.fed :])
                 else:  # the provider's final text differs from the fragments: it wins
                     args = call.args = _new_args(call)
                     args.feed(arguments)
-                call.parts = [arguments]
+                call.parts = TextParts(arguments)
                 call.fed = len(arguments)
             if not event.complete:
                 out.append(self._cut_off(call, event.raw))
@@ -681,7 +692,7 @@ class ToolCallAssembler:
                 args.feed("{}")  # no argument text at all: a tool without parameters
             parsed = args.finish()
         except _ARGUMENT_ERRORS as exc:
-            call.parts = [arguments]
+            call.parts = TextParts(arguments)
             out.append(self._argument_error(call, exc, event.raw))
             return
         out.append(
@@ -721,8 +732,8 @@ class ToolCallAssembler:
     ) -> ToolCallFailed:
         call.failed = True
         call.args = None
-        arguments = "".join(call.parts)
-        call.parts = [arguments]
+        arguments = call.parts.text()
+        call.parts = TextParts(arguments)
         error = ToolCallError(
             message,
             name=call.name or None,
@@ -857,6 +868,46 @@ def tool_calls(
     return _tool_calls(registry, provider, on_error)
 
 
+def _tool_calls(
+    registry: _Registry | None, provider: Provider, on_error: OnError
+) -> Callable[[AsyncIterable[object]], Stream[ToolEvent]]:
+    """The operator :func:`tool_calls` returns: one fused stage (see :func:`_fused`)."""
+
+    def apply(source: AsyncIterable[object]) -> Stream[ToolEvent]:
+        upstream = stream(source)
+        return Stream._stage(_fused(upstream, registry, provider, on_error), upstream)
+
+    apply.__name__ = apply.__qualname__ = "tool_calls"
+    return apply
+
+
+async def _fused(
+    upstream: Stream[Any], registry: _Registry | None, provider: Provider, on_error: OnError
+) -> AsyncGenerator[ToolEvent, None]:
+    """The stage of :func:`tool_calls`: the body of :func:`_assemble` and the closing of
+    the upstream in one generator, and a plain iterable upstream (a list of recorded
+    items) looped over directly, as chunk operators do (one async-generator boundary
+    per item instead of three)."""
+    try:
+        sync = upstream._sync
+        if sync is None:
+            async for event in _assemble(upstream._iterator, registry, provider, on_error):
+                yield event
+            return
+        core = ToolCallAssembler(provider=provider, _registry=registry, _what="tool_calls()")
+        adapter = core._adapter
+        feed = _feeder(core, on_error)
+        for item in sync:
+            for event in feed(item):
+                yield event
+            if adapter.done:
+                break
+        for event in _closing(core, on_error):
+            yield event
+    finally:
+        await _shielded_close(upstream)
+
+
 async def _assemble(
     source: AsyncIterable[Any],
     registry: _Registry | None,
@@ -866,22 +917,37 @@ async def _assemble(
 ) -> AsyncGenerator[ToolEvent, None]:
     """The body of :func:`tool_calls` (it leaves closing ``source`` to its caller)."""
     core = ToolCallAssembler(provider=provider, _registry=registry, _what=what)
-    raising = on_error == "raise"
+    feed = _feeder(core, on_error)
     async for item in source:
-        for event in core.feed(item):
-            if raising and event.__class__ is ToolCallFailed:
-                raise event.error
+        for event in feed(item):
             yield event
         if core.done:
             break
-    for event in core.close():
-        if raising and event.__class__ is ToolCallFailed:
+    for event in _closing(core, on_error):
+        yield event
+
+
+def _checked(events: list[ToolEvent]) -> Iterator[ToolEvent]:
+    """``events`` up to the first failed call, whose error it raises (``on_error="raise"``)."""
+    for event in events:
+        if event.__class__ is ToolCallFailed:
             raise event.error
         yield event
+
+
+def _feeder(core: ToolCallAssembler, on_error: OnError) -> Callable[[Any], Iterable[ToolEvent]]:
+    """``core.feed``, or with ``on_error="raise"`` a feed that raises a failed call's error."""
+    if on_error == "event":
+        return core.feed
+    feed = core.feed
+    return lambda item: _checked(feed(item))
+
+
+def _closing(core: ToolCallAssembler, on_error: OnError) -> Iterator[ToolEvent]:
+    """The events of ``core.close()`` (see :func:`_feeder` for ``on_error``)."""
+    out = core.close()
+    yield from out if on_error == "event" else _checked(out)
     core.close()  # a body cut off inside an event: its error, after the cut-off calls
-
-
-_tool_calls = operator(_assemble)
 
 
 # --- run_tools --------------------------------------------------------------------------

@@ -397,6 +397,10 @@ class _JSONArgs:
             raise
         return bool(self.builder.feed(events))
 
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self.parser.received
+
     def snapshot(self) -> Any:
         stack: list[Any] = self.builder._stack
         if not stack:
@@ -431,6 +435,10 @@ class _ModelArgs:
         self.feed: Callable[[str], bool] = self.hydrator.feed
         self.snapshot: Callable[[], Any] = self.hydrator.snapshot
 
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self.hydrator.received
+
     def finish(self) -> Any:
         final = self.hydrator.close()
         return final[0] if final else self.hydrator.snapshot()
@@ -459,10 +467,25 @@ class _Call:
         self.choice = choice
         self.args: _JSONArgs | _ModelArgs | None = None  # None: name not known yet, or failed
         self.model: type[Any] | None = None  # the tool's model (None: no validation)
-        self.parts = TextParts()  # the raw argument text, kept compact
+        # The raw argument text while ``args`` is None (kept compact); the parser of
+        # ``args`` holds it otherwise (see :meth:`text`).
+        self.parts = TextParts()
         self.fed = 0  # characters fed to ``args``
         self.partial: Any = None
         self.failed = False
+
+
+    def text(self) -> str:
+        """The raw argument text received so far."""
+        args = self.args
+        return self.parts.text() if args is None else args.received()
+
+    def drop_args(self) -> str:
+        """Stop parsing (the call failed); the raw text so far, which ``parts`` now hold."""
+        text = self.text()
+        self.args = None
+        self.parts = TextParts(text)
+        return text
 
 
 def _new_args(call: _Call) -> _JSONArgs | _ModelArgs:
@@ -617,9 +640,9 @@ class ToolCallAssembler:
             if self._registry is None:
                 call.args = _JSONArgs()
         text = event.text
-        call.parts.append(text)
         args = call.args
         if args is None:
+            call.parts.append(text)
             if not fresh or event.partial_args is not None:
                 event = ToolCallDelta(
                     event.index, text, event.choice, None, *_who(event, call), event.raw
@@ -669,21 +692,22 @@ class ToolCallAssembler:
         if event.id:
             call.id = event.id
         name = event.name or call.name
-        if call.args is None and not self._resolve(call, name, event.raw, out):
+        fresh = call.args is None  # (its fragments, if any, were not parsed)
+        if fresh and not self._resolve(call, name, event.raw, out):
             return
         call.name = name
         args = call.args
         assert args is not None
         arguments = event.arguments
         try:
-            if call.fed != len(arguments) or not call.parts:
-                received = call.parts.text()
-                if arguments.startswith(received) and call.fed == len(received):
+            if call.fed != len(arguments) or fresh:
+                if not fresh and arguments.startswith(args.received()):
                     args.feed(arguments[call.fed :])
                 else:  # the provider's final text differs from the fragments: it wins
-                    args = call.args = _new_args(call)
+                    if not fresh:
+                        args = call.args = _new_args(call)
                     args.feed(arguments)
-                call.parts = TextParts(arguments)
+                call.parts = TextParts()
                 call.fed = len(arguments)
             if not event.complete:
                 out.append(self._cut_off(call, event.raw))
@@ -692,6 +716,7 @@ class ToolCallAssembler:
                 args.feed("{}")  # no argument text at all: a tool without parameters
             parsed = args.finish()
         except _ARGUMENT_ERRORS as exc:
+            call.args = None
             call.parts = TextParts(arguments)
             out.append(self._argument_error(call, exc, event.raw))
             return
@@ -717,7 +742,7 @@ class ToolCallAssembler:
             if call.failed:
                 return  # failed here too: reported already
             call.failed = True
-            call.args = None
+            call.drop_args()
         out.append(event)
 
     # -- failures ------------------------------------------------------------------------
@@ -731,9 +756,7 @@ class ToolCallAssembler:
         self, call: _Call, message: str, cause: BaseException | None, raw: Any
     ) -> ToolCallFailed:
         call.failed = True
-        call.args = None
-        arguments = call.parts.text()
-        call.parts = TextParts(arguments)
+        arguments = call.drop_args()
         error = ToolCallError(
             message,
             name=call.name or None,

@@ -474,7 +474,6 @@ class _Call:
         self.partial: Any = None
         self.failed = False
 
-
     def text(self) -> str:
         """The raw argument text received so far."""
         args = self.args
@@ -525,7 +524,7 @@ class ToolCallAssembler:
     ToolCallError("the arguments of tool 'search' (call 'call_1') were cut off: ...")
     """
 
-    __slots__ = ("_adapter", "_calls", "_registry", "_server")
+    __slots__ = ("_adapter", "_calls", "_partial", "_registry", "_server")
 
     def __init__(
         self,
@@ -534,6 +533,7 @@ class ToolCallAssembler:
         provider: Provider = "auto",
         _registry: _Registry | None = None,
         _what: str = "ToolCallAssembler.feed()",
+        _partial: bool = True,
     ) -> None:
         if _registry is None and tools is not None:
             _registry = _Registry(tools)
@@ -541,6 +541,9 @@ class ToolCallAssembler:
         self._adapter = ProviderAdapter(provider, _what=_what)
         self._calls: dict[tuple[int, int], _Call] = {}
         self._server: set[tuple[int, int]] = set()
+        # False: no consumer reads ``partial_args`` (run_tools without its events), so
+        # no snapshot is built per fragment; validation and the final model are the same.
+        self._partial = _partial
 
     @property
     def done(self) -> bool:
@@ -652,7 +655,7 @@ class ToolCallAssembler:
         try:
             changed = args.feed(text)
             call.fed += len(text)
-            if changed:
+            if changed and self._partial:
                 call.partial = args.snapshot()
         except _ARGUMENT_ERRORS as exc:
             if exc.events:  # the arguments as far as they were well-formed
@@ -937,9 +940,10 @@ async def _assemble(
     provider: Provider,
     on_error: OnError,
     what: str = "tool_calls()",
+    partial: bool = True,
 ) -> AsyncGenerator[ToolEvent, None]:
     """The body of :func:`tool_calls` (it leaves closing ``source`` to its caller)."""
-    core = ToolCallAssembler(provider=provider, _registry=registry, _what=what)
+    core = ToolCallAssembler(provider=provider, _registry=registry, _what=what, _partial=partial)
     feed = _feeder(core, on_error)
     async for item in source:
         for event in feed(item):
@@ -1208,7 +1212,8 @@ async def _run_tools(
     provider: Provider,
     with_events: bool,
 ) -> AsyncIterator[ToolEvent | ToolResult]:
-    calls = _assemble(source, registry, provider, "event", "run_tools()")
+    # (without its events, nobody sees a delta's partial_args: none are built)
+    calls = _assemble(source, registry, provider, "event", "run_tools()", with_events)
     board = _Board(events=with_events)
     kept = board.events
     runner = _Runner(registry, max_concurrency, board)

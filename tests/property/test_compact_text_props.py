@@ -180,3 +180,31 @@ def test_text_parts_through_every_level() -> None:
         parts.append(piece)
         if n in (63, 64, 65, 64 * 64, 64 * 64 + 1, len(pieces)):
             assert parts.text() == "".join(pieces[:n])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data(), long_texts(), st.booleans())
+def test_without_snapshots_the_calls_end_the_same(
+    data: st.DataObject, content: str, broken: bool
+) -> None:
+    # (run_tools without its events builds no partial_args: nobody would see them)
+    text = json.dumps({"path": "a.md", "content": content})
+    if broken:
+        text = text[:-1] + ' x, "more": 1}'
+    pieces = data.draw(small_cuts(text))
+
+    def ends(partial: bool) -> list[Any]:
+        core = ToolCallAssembler({"write": WriteFile}, _partial=partial)
+        out = core.feed(ToolCallStarted(0, "c", "write"))
+        for piece in pieces:
+            out += core.feed(ToolCallDelta(0, piece))
+        out += core.feed(ToolCallDone(0, "c", "write", text, None)) + core.close()
+        if not partial and not broken:  # (a failure shows what came before it)
+            assert all(e.partial_args is None for e in out if isinstance(e, ToolCallDelta))
+        return [
+            (e.arguments, e.parsed) if isinstance(e, ToolCallDone) else str(e.error)
+            for e in out
+            if isinstance(e, ToolCallDone | ToolCallFailed)
+        ]
+
+    assert ends(False) == ends(True)

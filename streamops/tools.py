@@ -53,7 +53,15 @@ import functools
 import inspect
 import weakref
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, overload
 
@@ -64,7 +72,7 @@ import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
-from ._core import Background, Stream, operator
+from ._core import Background, Stream, _shielded_close, operator, stream
 from .errors import JSONStreamError, StreamValidationError, ToolCallError
 from .json._parser import JSONParser
 from .json._snapshot import SnapshotBuilder
@@ -79,7 +87,7 @@ from .providers import (
     ToolCallDone,
     ToolCallStarted,
 )
-from .providers._base import is_cut
+from .providers._base import TextParts, is_cut
 from .providers._message import tool_result_message
 
 __all__ = [
@@ -389,6 +397,10 @@ class _JSONArgs:
             raise
         return bool(self.builder.feed(events))
 
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self.parser.received
+
     def snapshot(self) -> Any:
         stack: list[Any] = self.builder._stack
         if not stack:
@@ -423,6 +435,10 @@ class _ModelArgs:
         self.feed: Callable[[str], bool] = self.hydrator.feed
         self.snapshot: Callable[[], Any] = self.hydrator.snapshot
 
+    def received(self) -> str:
+        """All the text fed so far."""
+        return self.hydrator.received
+
     def finish(self) -> Any:
         final = self.hydrator.close()
         return final[0] if final else self.hydrator.snapshot()
@@ -451,10 +467,24 @@ class _Call:
         self.choice = choice
         self.args: _JSONArgs | _ModelArgs | None = None  # None: name not known yet, or failed
         self.model: type[Any] | None = None  # the tool's model (None: no validation)
-        self.parts: list[str] = []
+        # The raw argument text while ``args`` is None (kept compact); the parser of
+        # ``args`` holds it otherwise (see :meth:`text`).
+        self.parts = TextParts()
         self.fed = 0  # characters fed to ``args``
         self.partial: Any = None
         self.failed = False
+
+    def text(self) -> str:
+        """The raw argument text received so far."""
+        args = self.args
+        return self.parts.text() if args is None else args.received()
+
+    def drop_args(self) -> str:
+        """Stop parsing (the call failed); the raw text so far, which ``parts`` now hold."""
+        text = self.text()
+        self.args = None
+        self.parts = TextParts(text)
+        return text
 
 
 def _new_args(call: _Call) -> _JSONArgs | _ModelArgs:
@@ -494,7 +524,7 @@ class ToolCallAssembler:
     ToolCallError("the arguments of tool 'search' (call 'call_1') were cut off: ...")
     """
 
-    __slots__ = ("_adapter", "_calls", "_registry", "_server")
+    __slots__ = ("_adapter", "_calls", "_partial", "_registry", "_server")
 
     def __init__(
         self,
@@ -503,6 +533,7 @@ class ToolCallAssembler:
         provider: Provider = "auto",
         _registry: _Registry | None = None,
         _what: str = "ToolCallAssembler.feed()",
+        _partial: bool = True,
     ) -> None:
         if _registry is None and tools is not None:
             _registry = _Registry(tools)
@@ -510,6 +541,9 @@ class ToolCallAssembler:
         self._adapter = ProviderAdapter(provider, _what=_what)
         self._calls: dict[tuple[int, int], _Call] = {}
         self._server: set[tuple[int, int]] = set()
+        # False: no consumer reads ``partial_args`` (run_tools without its events), so
+        # no snapshot is built per fragment; validation and the final model are the same.
+        self._partial = _partial
 
     @property
     def done(self) -> bool:
@@ -600,7 +634,7 @@ class ToolCallAssembler:
         """One fragment. ``fresh``: the adapter made ``event`` just now (nobody else holds
         it), so it is completed in place rather than copied."""
         key = (event.choice, event.index)
-        if key in self._server:
+        if self._server and key in self._server:
             out.append(event)
             return
         call = self._calls.get(key)
@@ -609,9 +643,9 @@ class ToolCallAssembler:
             if self._registry is None:
                 call.args = _JSONArgs()
         text = event.text
-        call.parts.append(text)
         args = call.args
         if args is None:
+            call.parts.append(text)
             if not fresh or event.partial_args is not None:
                 event = ToolCallDelta(
                     event.index, text, event.choice, None, *_who(event, call), event.raw
@@ -621,7 +655,7 @@ class ToolCallAssembler:
         try:
             changed = args.feed(text)
             call.fed += len(text)
-            if changed:
+            if changed and self._partial:
                 call.partial = args.snapshot()
         except _ARGUMENT_ERRORS as exc:
             if exc.events:  # the arguments as far as they were well-formed
@@ -635,7 +669,10 @@ class ToolCallAssembler:
             return
         if fresh:
             event.partial_args = call.partial
-            event.id, event.name = _who(event, call)
+            if event.id is None:
+                event.id = call.id
+            if event.name is None:
+                event.name = call.name or None
             out.append(event)
         else:
             out.append(
@@ -658,21 +695,22 @@ class ToolCallAssembler:
         if event.id:
             call.id = event.id
         name = event.name or call.name
-        if call.args is None and not self._resolve(call, name, event.raw, out):
+        fresh = call.args is None  # (its fragments, if any, were not parsed)
+        if fresh and not self._resolve(call, name, event.raw, out):
             return
         call.name = name
         args = call.args
         assert args is not None
         arguments = event.arguments
         try:
-            if call.fed != len(arguments) or not call.parts:
-                received = "".join(call.parts)
-                if arguments.startswith(received) and call.fed == len(received):
+            if call.fed != len(arguments) or fresh:
+                if not fresh and arguments.startswith(args.received()):
                     args.feed(arguments[call.fed :])
                 else:  # the provider's final text differs from the fragments: it wins
-                    args = call.args = _new_args(call)
+                    if not fresh:
+                        args = call.args = _new_args(call)
                     args.feed(arguments)
-                call.parts = [arguments]
+                call.parts = TextParts()
                 call.fed = len(arguments)
             if not event.complete:
                 out.append(self._cut_off(call, event.raw))
@@ -681,7 +719,8 @@ class ToolCallAssembler:
                 args.feed("{}")  # no argument text at all: a tool without parameters
             parsed = args.finish()
         except _ARGUMENT_ERRORS as exc:
-            call.parts = [arguments]
+            call.args = None
+            call.parts = TextParts(arguments)
             out.append(self._argument_error(call, exc, event.raw))
             return
         out.append(
@@ -706,7 +745,7 @@ class ToolCallAssembler:
             if call.failed:
                 return  # failed here too: reported already
             call.failed = True
-            call.args = None
+            call.drop_args()
         out.append(event)
 
     # -- failures ------------------------------------------------------------------------
@@ -720,9 +759,7 @@ class ToolCallAssembler:
         self, call: _Call, message: str, cause: BaseException | None, raw: Any
     ) -> ToolCallFailed:
         call.failed = True
-        call.args = None
-        arguments = "".join(call.parts)
-        call.parts = [arguments]
+        arguments = call.drop_args()
         error = ToolCallError(
             message,
             name=call.name or None,
@@ -857,31 +894,87 @@ def tool_calls(
     return _tool_calls(registry, provider, on_error)
 
 
+def _tool_calls(
+    registry: _Registry | None, provider: Provider, on_error: OnError
+) -> Callable[[AsyncIterable[object]], Stream[ToolEvent]]:
+    """The operator :func:`tool_calls` returns: one fused stage (see :func:`_fused`)."""
+
+    def apply(source: AsyncIterable[object]) -> Stream[ToolEvent]:
+        upstream = stream(source)
+        return Stream._stage(_fused(upstream, registry, provider, on_error), upstream)
+
+    apply.__name__ = apply.__qualname__ = "tool_calls"
+    return apply
+
+
+async def _fused(
+    upstream: Stream[Any], registry: _Registry | None, provider: Provider, on_error: OnError
+) -> AsyncGenerator[ToolEvent, None]:
+    """The stage of :func:`tool_calls`: the body of :func:`_assemble` and the closing of
+    the upstream in one generator, and a plain iterable upstream (a list of recorded
+    items) looped over directly, as chunk operators do (one async-generator boundary
+    per item instead of three)."""
+    try:
+        sync = upstream._sync
+        if sync is None:
+            async for event in _assemble(upstream._iterator, registry, provider, on_error):
+                yield event
+            return
+        core = ToolCallAssembler(provider=provider, _registry=registry, _what="tool_calls()")
+        adapter = core._adapter
+        feed = _feeder(core, on_error)
+        for item in sync:
+            for event in feed(item):
+                yield event
+            if adapter.done:
+                break
+        for event in _closing(core, on_error):
+            yield event
+    finally:
+        await _shielded_close(upstream)
+
+
 async def _assemble(
     source: AsyncIterable[Any],
     registry: _Registry | None,
     provider: Provider,
     on_error: OnError,
     what: str = "tool_calls()",
+    partial: bool = True,
 ) -> AsyncGenerator[ToolEvent, None]:
     """The body of :func:`tool_calls` (it leaves closing ``source`` to its caller)."""
-    core = ToolCallAssembler(provider=provider, _registry=registry, _what=what)
-    raising = on_error == "raise"
+    core = ToolCallAssembler(provider=provider, _registry=registry, _what=what, _partial=partial)
+    feed = _feeder(core, on_error)
     async for item in source:
-        for event in core.feed(item):
-            if raising and event.__class__ is ToolCallFailed:
-                raise event.error
+        for event in feed(item):
             yield event
         if core.done:
             break
-    for event in core.close():
-        if raising and event.__class__ is ToolCallFailed:
+    for event in _closing(core, on_error):
+        yield event
+
+
+def _checked(events: list[ToolEvent]) -> Iterator[ToolEvent]:
+    """``events`` up to the first failed call, whose error it raises (``on_error="raise"``)."""
+    for event in events:
+        if event.__class__ is ToolCallFailed:
             raise event.error
         yield event
+
+
+def _feeder(core: ToolCallAssembler, on_error: OnError) -> Callable[[Any], Iterable[ToolEvent]]:
+    """``core.feed``, or with ``on_error="raise"`` a feed that raises a failed call's error."""
+    if on_error == "event":
+        return core.feed
+    feed = core.feed
+    return lambda item: _checked(feed(item))
+
+
+def _closing(core: ToolCallAssembler, on_error: OnError) -> Iterator[ToolEvent]:
+    """The events of ``core.close()`` (see :func:`_feeder` for ``on_error``)."""
+    out = core.close()
+    yield from out if on_error == "event" else _checked(out)
     core.close()  # a body cut off inside an event: its error, after the cut-off calls
-
-
-_tool_calls = operator(_assemble)
 
 
 # --- run_tools --------------------------------------------------------------------------
@@ -1119,7 +1212,8 @@ async def _run_tools(
     provider: Provider,
     with_events: bool,
 ) -> AsyncIterator[ToolEvent | ToolResult]:
-    calls = _assemble(source, registry, provider, "event", "run_tools()")
+    # (without its events, nobody sees a delta's partial_args: none are built)
+    calls = _assemble(source, registry, provider, "event", "run_tools()", with_events)
     board = _Board(events=with_events)
     kept = board.events
     runner = _Runner(registry, max_concurrency, board)

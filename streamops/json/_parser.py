@@ -66,6 +66,7 @@ _LITERAL: Final = 9  # true/false/null ran to the end of the previous chunk
 _PRELUDE: Final = 10  # lenient: skipping text before the top-level value
 _DONE: Final = 11  # after the top-level value
 _RECENT: Final = 64  # chunks kept as they came; older ones are joined (JSONParser._blocks)
+_LONG: Final = 2 * _RECENT  # pieces of an open string (or chunks) that _compact joins
 # In a string value or a key, with an escape sequence cut by the end of the
 # previous chunk (its start is in ``_esc``): _STRING or _KEYSTR + _STRING_ESC.
 # (A state of its own, so that the fast path for chunks inside a string need
@@ -519,6 +520,27 @@ class JSONParser:
                 events.append(StartArray(vpath))
         return events
 
+    def _compact(self) -> None:
+        """Join the pieces a long open string left (the fast path for chunks inside a
+        string does not): the chunks kept for ``received`` as the general loop does,
+        and the pieces of the string itself into blocks whose sizes fall geometrically
+        from the first (the last pieces, with each block before them no longer than
+        all joined after it), so each character is copied O(log n) times and the list
+        stays short. (A str per token-sized piece costs several times its text.)"""
+        chunks = self._chunks
+        if len(chunks) > _RECENT:
+            self._blocks.append("".join(chunks[:-1]))
+            del chunks[:-1]
+        parts = self._parts
+        i = len(parts) - 1
+        if i < _RECENT:
+            return
+        size = len(parts[i])
+        while i and len(parts[i - 1]) <= size:
+            i -= 1
+            size += len(parts[i])
+        parts[i:] = ["".join(parts[i:])]
+
     def feed(self, data: str | bytes) -> list[Event]:
         """Parse the next chunk; return the events it completed.
 
@@ -542,8 +564,12 @@ class JSONParser:
                     # Wholly inside a string (about half the chunks of a document).
                     # (isprintable: no control character, nor a few rarer ones)
                     if s:
-                        self._chunks.append(s)
-                        self._parts.append(s)
+                        chunks = self._chunks
+                        chunks.append(s)
+                        parts = self._parts
+                        parts.append(s)
+                        if len(parts) >= _LONG or len(chunks) >= _LONG:
+                            self._compact()  # a long string: see _compact
                         if not st and self._fragments:
                             part = _new(StringPart)
                             part.path = self._vpath

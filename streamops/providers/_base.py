@@ -24,6 +24,7 @@ __all__ = [
     "SKIP",
     "AdapterBase",
     "FastPath",
+    "TextParts",
     "ToolCallState",
     "cut_markers",
     "dump_nested",
@@ -272,6 +273,55 @@ def error_event(error: Any, raw: Any) -> ProviderError:
     return ProviderError("" if error is None else str(error), body=error, raw=raw)
 
 
+_PIECES: Final = 64  # how many pieces (and blocks) TextParts joins at a time
+
+
+class TextParts:
+    """Text that arrives in small pieces (token-sized argument fragments), kept compact.
+
+    A ``str`` per fragment costs several times its characters (about 50 bytes
+    of object each, and a list slot), so the pieces are not all kept as they
+    came: every 64 recent pieces are joined into a block, and every 64 blocks
+    into a larger one. Each character is copied twice before :meth:`text`
+    joins it all, whatever the number of pieces, and what is held stays close
+    to the text's own size.
+
+    >>> parts = TextParts()
+    >>> for piece in ['{"a', '": ', "1}"]:
+    ...     parts.append(piece)
+    >>> parts.text(), bool(parts), bool(TextParts())
+    ('{"a": 1}', True, False)
+    """
+
+    __slots__ = ("_blocks", "_large", "_recent")
+
+    def __init__(self, text: str = "") -> None:
+        self._recent: list[str] = [text] if text else []
+        self._blocks: list[str] = []  # each: 64 pieces joined
+        self._large: list[str] = []  # each: 64 blocks joined
+
+    def append(self, piece: str) -> None:
+        recent = self._recent
+        recent.append(piece)
+        if len(recent) >= _PIECES:
+            blocks = self._blocks
+            blocks.append("".join(recent))
+            recent.clear()
+            if len(blocks) >= _PIECES:
+                self._large.append("".join(blocks))
+                blocks.clear()
+
+    def text(self) -> str:
+        """All the text so far (joined on demand: cheap to keep, not to call often)."""
+        large, blocks, recent = self._large, self._blocks, self._recent
+        if not large and not blocks:
+            return recent[0] if len(recent) == 1 else "".join(recent)
+        return "".join([*large, *blocks, *recent])
+
+    def __bool__(self) -> bool:
+        return bool(self._recent or self._blocks or self._large)
+
+
 class ToolCallState:
     """One tool call being assembled: its identity and argument fragments."""
 
@@ -285,7 +335,7 @@ class ToolCallState:
         self.name = name
         self.choice = choice
         self.server = server
-        self.parts: list[str] = []
+        self.parts = TextParts()  # the fragments so far
         self.done = False
 
     def started(self, raw: Any) -> ToolCallStarted:
@@ -301,7 +351,7 @@ class ToolCallState:
         """The :class:`ToolCallDone` for this call; ``arguments`` overrides the fragments."""
         self.done = True
         if arguments is None:
-            arguments = "".join(self.parts)
+            arguments = self.parts.text()
         return ToolCallDone(
             self.index,
             self.id,

@@ -662,7 +662,7 @@ class OpenAIResponsesAdapter(AdapterBase):
         """Finish ``call`` with the provider's complete ``arguments`` (if a string),
         first sending as a delta whatever of them the deltas did not carry."""
         if isinstance(arguments, str):
-            sent = "".join(call.parts)
+            sent = call.parts.text()
             if arguments != sent and arguments.startswith(sent):
                 out.append(call.delta(arguments[len(sent) :], raw))
             out.append(call.finish(raw, complete=complete, arguments=arguments))

@@ -1,6 +1,6 @@
 """Would a mypyc-compiled JSON core pay? Pure against compiled, and the async stage's floor.
 
-Run: ``python benchmarks/mypyc_bench.py [--sizes 1K,8K,32K,128K,1M] [--rounds 2]``
+Run: ``python benchmarks/mypyc_bench.py [--sizes 1K,8K,32K,128K,1M] [--rounds 3]``
 (needs ``mypy`` (it ships ``mypyc``), ``setuptools`` and a C compiler; about a
 minute to build, then a minute or two per round).
 
@@ -140,7 +140,7 @@ def run_child(root: Path, sizes: list[str]) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1K,8K,32K,128K,1M")
-    ap.add_argument("--rounds", type=int, default=2, help="alternating pure/compiled rounds")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating pure/compiled rounds")
     ap.add_argument("--measure", metavar="ROOT", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sizes = [s for s in args.sizes.split(",") if s]
@@ -153,12 +153,14 @@ def main() -> None:
         print(f"compiling {', '.join(COMPILED)} with mypyc ...", flush=True)
         build(tmp)
         best: dict[str, dict[str, Any]] = {}
+        # One process per size and build, alternating, so that a busy spell of the
+        # machine (shared, 2 cores) lands on both builds rather than on one.
         for _ in range(args.rounds):
-            for kind, root in (("pure", ROOT), ("compiled", tmp)):
-                res = run_child(root, sizes)
-                expected = ".py" if kind == "pure" else ".so"
-                assert res["parser"].endswith(expected), (kind, res["parser"])
-                for size in sizes:
+            for size in sizes:
+                for kind, root in (("pure", ROOT), ("compiled", tmp)):
+                    res = run_child(root, [size])
+                    expected = ".py" if kind == "pure" else ".so"
+                    assert res["parser"].endswith(expected), (kind, res["parser"])
                     cell = best.setdefault(f"{kind} {size}", res[size])
                     for label in LABELS:
                         cell[label] = min(cell[label], res[size][label])
